@@ -1,0 +1,122 @@
+"""What page chrome and junk pages look like, as general rules (not a list of known lines).
+
+Chrome is the furniture around an article: breadcrumbs ("You are here"), vote and share
+counters, newsletter prompts, social buttons, copyright and credit lines, "Advertisement".
+A junk page has no article at all: a paywall, a captcha, a cookie wall, a sign-in form.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Lines that are chrome whatever their length, because no news sentence reads like this.
+_ALWAYS = re.compile(
+    r"""^(?:
+        you\ are\ here\b.*
+      | .*\b\d[\d,.]*\s+(?:users?|people|readers|persons|visitors)\s+(?:have\s+|has\s+)?
+            (?:voted|liked|shared|commented|recommended|read\ this).*
+      | (?:get|receive|have)\b.{0,60}\b(?:emailed|delivered)\s+to\s+(?:you|your\ inbox).*
+      | .*\b(?:sign\ up|subscribe|register)\b.{0,50}\b(?:newsletters?|e-?mails?|alerts|inbox)\b.*
+      | .*\bnewsletters?\b.{0,40}\b(?:sign\ up|subscribe|inbox)\b.*
+      | (?:copyright|\(c\)|©).{0,80}
+      | .*\ball\ rights\ reserved\.?.*
+      | .*\bmay\ not\ be\ (?:published|reproduced),?\ broadcast.*
+      | (?:this|our)\ (?:web\ ?)?site\ uses\ cookies.*
+      | we\ use\ cookies.*
+      | (?:please\ )?enable\ javascript.*
+      | (?:advertisement|advert|sponsored(?:\ content)?|ad)\s*:?
+      | (?:share|tweet|e-?mail|print|save|comments?|like|follow)(?:\ (?:this|on|us|article|story))*
+            \s*[:|]?\s*(?:facebook|twitter|x|whatsapp|linkedin|pinterest|reddit|e-?mail|print|
+            google|\||,|/|•|·|\s)*
+      | (?:facebook|twitter|whatsapp|linkedin|pinterest|reddit|google\+?|instagram|youtube)
+            (?:\s*[|,/•·]?\s*(?:facebook|twitter|whatsapp|linkedin|pinterest|reddit|google\+?|
+            instagram|youtube|e-?mail|print))*
+      | (?:read|see)\ (?:more|also)\b.{0,80}
+      | related(?:\ (?:stories|articles|coverage|content|links))?\s*:?.{0,80}
+      | click\ here\b.{0,80}
+      | (?:skip\ to|jump\ to)\ (?:main\ )?content
+      | back\ to\ top
+      | (?:log|sign)\ ?(?:in|out)\b.{0,60}
+      | like\ this:.*
+      | loading\.{0,3}
+      | (?:close|menu|home|more|search|next|previous|prev|top|toggle\ navigation)
+      | (?:photo|image|video|file\ photo|credit)\s*:.{0,60}
+      | (?:watch|listen):?\ .{0,60}
+      | \d+\ of\ \d+\ .{0,40}\ used\ this\ month
+      | (?:updated|posted|published|last\ updated)\b.{0,60}
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# Lines made only of punctuation, symbols and digits ("___", "•••", "3:01", "× ×").
+_NO_LETTERS = re.compile(r"^[\W\d_]*$")
+
+# Phrases that mark a whole page as something other than an article, when the page is short.
+_JUNK_PAGE = (
+    (
+        "paywall page",
+        re.compile(
+            r"already\ a\ subscriber|subscribe\ (?:now\ )?to\ (?:continue|keep)\ reading|"
+            r"(?:reached|used)\ (?:your|all\ your)\ (?:free\ )?(?:article|story|premium)|"
+            r"full\ access\ subscriber|enjoyed\ your\ preview|to\ continue\ reading|"
+            r"subscription\ service|premium\ clicks|digital\ access|home\ delivery",
+            re.IGNORECASE | re.VERBOSE,
+        ),
+    ),
+    (
+        "captcha page",
+        re.compile(
+            r"captcha|are\ you\ a\ (?:human|robot)|verify\ (?:that\ )?you\ are\ (?:a\ )?human|"
+            r"unusual\ traffic|verification\ email",
+            re.IGNORECASE | re.VERBOSE,
+        ),
+    ),
+    (
+        "cookie wall",
+        re.compile(
+            r"(?:accept|allow)\ (?:all\ )?cookies|cookie\ (?:policy|settings|preferences)|"
+            r"uses\ cookies",
+            re.IGNORECASE | re.VERBOSE,
+        ),
+    ),
+    (
+        "site notice, not an article",
+        re.compile(
+            r"you\ are\ the\ owner\ of\ this\ article|page\ (?:not\ found|cannot\ be\ found)|"
+            r"\b404\b|access\ denied|enable\ javascript|notification\ has\ been\ saved|"
+            r"add\ a\ location\ to\ your\ tweets|haven't\ selected\ any\ newsletters|"
+            r"not\ in\ our\ deliverable\ area|thank\ you\ for\ registering",
+            re.IGNORECASE | re.VERBOSE,
+        ),
+    ),
+)
+
+#: A page with fewer words than this, once chrome is gone, is judged by its junk phrases.
+JUNK_PAGE_MAX_WORDS = 150
+#: A text with fewer words than this is no article (titles still count for title-only items).
+MIN_ARTICLE_WORDS = 8
+
+
+def is_chrome_line(line: str) -> bool:
+    """True for a line that is page furniture rather than article text."""
+    stripped = line.strip().strip("×·•|").strip()
+    if not stripped:
+        return True
+    if _NO_LETTERS.match(stripped):
+        return True
+    if len(stripped) > 160:  # real furniture is short; long lines are prose
+        return False
+    return bool(_ALWAYS.match(stripped))
+
+
+def junk_reason(text: str) -> str | None:
+    """Why a (chrome-free) page is not an article, or None when it may be one."""
+    words = len(text.split())
+    if words < MIN_ARTICLE_WORDS:
+        return "no article text" if words == 0 else f"no article text (only {words} words)"
+    if words >= JUNK_PAGE_MAX_WORDS:
+        return None
+    for kind, pattern in _JUNK_PAGE:
+        if pattern.search(text):
+            return f"no article text ({kind})"
+    return None

@@ -1,0 +1,177 @@
+"""Clean raw articles: normalise text, drop page chrome and junk pages, read title/byline/date.
+
+Two kinds of chrome are removed: lines that look like furniture by general rules
+(``chrome.is_chrome_line``), and short lines that repeat across many documents of the corpus,
+which is how site-specific furniture ("Join the conversation on our Facebook page") shows
+itself without us listing every site.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+
+from .chrome import is_chrome_line, junk_reason
+from .dates import find_date
+from .models import Article, Skipped
+
+# Zero-width characters, bidirectional controls and soft hyphens: invisible, and they break
+# word matching ("Lav\u200brov" must still be Lavrov).
+_INVISIBLE = dict.fromkeys(
+    [
+        0x00AD,
+        0x180E,
+        0xFEFF,
+        *range(0x200B, 0x2010),
+        *range(0x202A, 0x202F),
+        *range(0x2060, 0x2065),
+        *range(0x2066, 0x206A),
+    ]
+)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+AGENCIES = {
+    "afp": "AFP",
+    "agence france-presse": "AFP",
+    "ap": "AP",
+    "associated press": "AP",
+    "reuters": "Reuters",
+    "bloomberg": "Bloomberg",
+    "dpa": "dpa",
+    "xinhua": "Xinhua",
+    "tass": "TASS",
+    "anadolu": "Anadolu",
+    "anadolu agency": "Anadolu",
+    "upi": "UPI",
+    "efe": "EFE",
+    "ansa": "ANSA",
+    "pa": "PA",
+    "press association": "PA",
+    "kyodo": "Kyodo",
+    "yonhap": "Yonhap",
+    "ria novosti": "RIA Novosti",
+    "interfax": "Interfax",
+}
+_AGENCY_NAMES = "|".join(sorted((re.escape(k) for k in AGENCIES), key=len, reverse=True))
+_AGENCY_WORD = re.compile(rf"\b({_AGENCY_NAMES})\b", re.IGNORECASE)
+_BYLINE = re.compile(r"^by\s+(?P<who>.+)$", re.IGNORECASE)
+_BYLINE_SEPARATOR = re.compile(r"\s+[-–—|]\s+|\s*\|\s*")
+# "CHICAGO (AP) —" or "MOSCOW, Dec 29 (Reuters) -" at the start of a paragraph.
+_DATELINE = re.compile(
+    rf"^[A-Z][A-Za-z .,'’-]{{1,40}}?(?:,[^()]{{1,30}})?\s*\((?P<agency>{_AGENCY_NAMES})\)\s*[-–—]",
+    re.IGNORECASE,
+)
+_BYLINE_MAX_WORDS = 16
+_TITLE_MAX_WORDS = 22
+#: A short line seen in at least this many documents (and this share of them) is furniture.
+REPEATED_LINE_MIN_DOCS = 4
+REPEATED_LINE_MIN_SHARE = 0.001
+REPEATED_LINE_MAX_WORDS = 10
+
+
+def normalise_text(text: str) -> str:
+    """NFC, invisible characters dropped, spaces folded; paragraphs kept as blank-line breaks."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return "\n".join(lines)
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.split("\n") if line]
+
+
+def _line_key(line: str) -> str:
+    return " ".join(line.lower().split())
+
+
+def repeated_lines(texts: Sequence[str]) -> frozenset[str]:
+    """Keys of short lines that occur in many documents of the corpus."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(
+            {
+                _line_key(line)
+                for line in _lines(text)
+                if len(line.split()) <= REPEATED_LINE_MAX_WORDS
+            }
+        )
+    floor = max(REPEATED_LINE_MIN_DOCS, int(REPEATED_LINE_MIN_SHARE * len(texts)))
+    return frozenset(key for key, count in counts.items() if count >= floor)
+
+
+def clean_corpus(articles: Sequence[Article]) -> list[Article | Skipped]:
+    """Clean every article; pages with no article text become Skipped (title-only items stay)."""
+    normalised = [normalise_text(article.text) for article in articles]
+    repeated = repeated_lines(normalised)
+    return [
+        clean_article(article, text, repeated)
+        for article, text in zip(articles, normalised, strict=True)
+    ]
+
+
+def clean_article(
+    article: Article, text: str | None = None, repeated: frozenset[str] = frozenset()
+) -> Article | Skipped:
+    """Clean one article (``text`` is its normalised body when the caller already has it)."""
+    text = normalise_text(article.text) if text is None else text
+    title = _clean_title(article.title)
+    byline, agency, date = article.byline, article.agency, article.date
+    body: list[str] = []
+    for line in _lines(text):
+        if is_chrome_line(line) or _line_key(line) in repeated:
+            continue
+        if not body and title is None and _looks_like_title(line):
+            title = _clean_title(line)
+            continue
+        if title and not body and _line_key(line) == _line_key(title):
+            continue  # the headline repeated at the top of the body
+        match = _BYLINE.match(line)
+        if match and len(line.split()) <= _BYLINE_MAX_WORDS and len(body) < 3:
+            byline = byline or _BYLINE_SEPARATOR.split(match.group("who"))[0].strip()
+            agency = agency or _agency_in(line)
+            date = date or find_date(line)
+            continue
+        if len(body) < 3:
+            agency = agency or _dateline_agency(line)
+            if date is None and len(line.split()) <= 8:
+                date = find_date(line)
+        body.append(line)
+
+    cleaned = "\n\n".join(body)
+    problem = junk_reason(cleaned)
+    if problem is not None:
+        if title and len(title.split()) >= 4:
+            cleaned = ""  # keep a title-only item, like an RSS headline: it can still cluster
+        else:
+            return Skipped(article.path, problem, article.id)
+    return dataclasses.replace(
+        article, text=cleaned, title=title, byline=byline, agency=agency, date=date
+    )
+
+
+def _looks_like_title(line: str) -> bool:
+    words = len(line.split())
+    return 2 <= words <= _TITLE_MAX_WORDS and not line.rstrip("\"'”’)").endswith(
+        (".", "?", "!", ":")
+    )
+
+
+def _clean_title(title: str | None) -> str | None:
+    if not title:
+        return None
+    title = normalise_text(title).replace("\n", " ").strip().strip("×·•|").strip()
+    return title or None
+
+
+def _agency_in(line: str) -> str | None:
+    match = _AGENCY_WORD.search(line)
+    return AGENCIES[match.group(1).lower()] if match else None
+
+
+def _dateline_agency(line: str) -> str | None:
+    match = _DATELINE.match(line)
+    return AGENCIES[match.group("agency").lower()] if match else None

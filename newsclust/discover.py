@@ -1,0 +1,128 @@
+"""Find the input files under the paths a user names, safely and in a stable order.
+
+Folders are walked recursively in sorted order (so runs are deterministic), hidden entries are
+ignored, symbolic-link loops are detected, and anything that is not a regular file (a FIFO, a
+socket, a device) is reported instead of opened, because opening a FIFO would hang the run.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .models import Skipped
+
+TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ""})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+JSON_SUFFIXES = frozenset({".json"})
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES
+
+# Documentation that lives beside articles in real folders; reported, never read as news.
+_DOC_STEMS = ("readme", "license", "licence", "changelog")
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    path: Path
+    #: How the user sees the file: the path as given, joined with the walk below it.
+    display: str
+    #: The default article id: the path relative to the folder given (or the file as given).
+    relative: str
+
+
+def _is_hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def _classify(path: Path, st: os.stat_result) -> str | None:
+    """The reason a file cannot be an input, or None when it can."""
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file (FIFO, socket or device): not opened"
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        return (
+            f"unsupported file type '{suffix}' "
+            "(newsclust reads .txt, .md, .html, .htm, .json, .jsonl, .ndjson)"
+        )
+    if path.stem.lower().startswith(_DOC_STEMS):
+        return "documentation file (README, LICENSE, CHANGELOG), not an article"
+    return None
+
+
+def discover(paths: Iterable[Path]) -> Iterator[InputFile | Skipped]:
+    """Yield every candidate input file, or a Skipped for paths that cannot be inputs."""
+    for root in paths:
+        shown = str(root)
+        try:
+            st = root.stat()
+        except FileNotFoundError:
+            reason = "broken symbolic link" if root.is_symlink() else "no such file or folder"
+            yield Skipped(shown, reason)
+            continue
+        except OSError as exc:
+            yield Skipped(shown, f"cannot read: {exc.strerror or exc}")
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            yield from _walk(root)
+            continue
+        reason = _classify(root, st)
+        if (
+            reason is not None
+            and root.suffix.lower() in SUPPORTED_SUFFIXES
+            and stat.S_ISREG(st.st_mode)
+        ):
+            # A file named explicitly is read even if it is called README.
+            reason = None
+        if reason:
+            yield Skipped(shown, reason)
+        else:
+            yield InputFile(root, shown, root.name)
+
+
+def _walk(top: Path) -> Iterator[InputFile | Skipped]:
+    # Iterative depth-first walk: no recursion limit on deep trees, and (device, inode) pairs of
+    # the folders on the current branch stop symbolic-link loops.
+    stack: list[tuple[Path, str, frozenset[tuple[int, int]]]] = [(top, "", frozenset())]
+    while stack:
+        folder, rel, ancestors = stack.pop()
+        try:
+            st = folder.stat()
+            key = (st.st_dev, st.st_ino)
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            yield Skipped(str(folder), f"cannot list folder: {exc.strerror or exc}")
+            continue
+        if key in ancestors:
+            yield Skipped(str(folder), "symbolic link loop: folder already visited")
+            continue
+        ancestors = ancestors | {key}
+        subfolders = []
+        for entry in entries:
+            if _is_hidden(entry.name):
+                continue
+            path = Path(entry.path)
+            relative = f"{rel}{entry.name}"
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                reason = "broken symbolic link" if path.is_symlink() else "vanished during the run"
+                yield Skipped(str(path), reason)
+                continue
+            except OSError as exc:
+                yield Skipped(str(path), f"cannot read: {exc.strerror or exc}")
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                subfolders.append((path, relative + "/", ancestors))
+                continue
+            reason = _classify(path, st)
+            if reason:
+                yield Skipped(str(path), reason)
+            else:
+                yield InputFile(path, str(path), relative)
+        # Reverse so the stack pops folders in sorted order.
+        stack.extend(reversed(subfolders))
