@@ -1,0 +1,235 @@
+"""Sentence splitting and word tokens for the summarizer.
+
+News text is paragraphs of prose; we split each paragraph into sentences, keeping quoted speech
+that spans a full stop ("... dialogue. We've never been ...") in one sentence. Very short lines
+without final punctuation are section headings ("sanctions") and are dropped. A leading dateline
+("MOSCOW —") is cut from the sentence text and kept aside, because it says where the story was
+filed, not where the event happened.
+
+Everything here is pure and deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = [
+    "Sentence",
+    "content_tokens",
+    "fold",
+    "quotes",
+    "split_paragraph",
+    "split_sentences",
+    "stem",
+    "word_tokens",
+]
+
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+#: Words that end with a full stop without ending the sentence.
+_ABBREVIATIONS = _word_set(
+    """
+    mr mrs ms dr prof sen rep gov gen col lt sgt capt cmdr adm maj st mt ft jr sr co corp inc ltd
+    no vs etc al approx dept univ jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g
+    i.e a.m p.m
+    """
+)
+
+#: A sentence end candidate: terminal punctuation, optional closing quote/bracket, whitespace,
+#: then something that can start a sentence.
+_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+
+#: "MOSCOW —", "ANKARA, Turkey (AP) —", "Paris (AFP) -": a dateline in capitals before a dash.
+_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z .'/-]{1,40}?)(?:,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*)?)?"
+    r"\s*(?:\([^)]{1,30}\))?\s*[—–-]{1,2}\s+"
+)
+
+#: Photo captions carry places and names that are not about the event itself.
+_CAPTION = re.compile(
+    r"\((?:[\w/]+\s+)?(?:file\s+)?(?:photo|picture|image)s?\)"
+    r"|^(?:an?\s+|this\s+)?(?:handout\s+|file\s+)?(?:photo(?:graph)?|picture|image)\b"
+    r"|^(?:photo|picture|image|caption)\s*:",
+    re.IGNORECASE,
+)
+
+_WORD = re.compile(r"\w+(?:['’\-.]\w+)*", re.UNICODE)
+
+#: Function words that carry no topic; kept short on purpose (names and verbs must stay).
+STOPWORDS = _word_set(
+    """
+    a an the and or but if then than so as of at by for from in into on onto to with without
+    about over under after before between through during against among within upon via per
+    is are was were be been being am do does did doing have has had having will would shall
+    should can could may might must this that these those it its it's he she they them their
+    theirs his her hers him we us our you your i me my mine who whom whose which what when where
+    why how there here also not no nor all any both each few more most other some such only own
+    same too very just said says say told tell added adding while however since until because
+    one two its itself themselves himself herself s t de la le el al
+    """
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of an article.
+
+    ``index`` is the position among the kept sentences of the article; ``paragraph`` the
+    paragraph number; ``caption`` marks photo captions; ``dateline`` the place of a leading
+    dateline that was cut from ``text`` (``""`` when none).
+    """
+
+    text: str
+    index: int
+    paragraph: int
+    caption: bool = False
+    dateline: str = ""
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, so "Çavuşoğlu" and "Cavusoglu" share letters."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def word_tokens(text: str) -> list[str]:
+    """Words as written (with inner apostrophes/hyphens/dots), in order."""
+    return _WORD.findall(text)
+
+
+def stem(word: str) -> str:
+    """A crude, deterministic English suffix stripper (good enough for overlap scores)."""
+    w = fold(word).replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    for suffix, repl, min_len in (
+        ("ies", "y", 5),
+        ("ing", "", 6),
+        ("ed", "", 5),
+        ("es", "", 5),
+        ("s", "", 4),
+    ):
+        if w.endswith(suffix) and len(w) >= min_len and not w.endswith("ss"):
+            w = w[: -len(suffix)] + repl
+            break
+    # "continue"/"continued" and "appreciate"/"appreciated" should meet: drop a final "e".
+    if len(w) > 4 and w.endswith("e"):
+        w = w[:-1]
+    return w
+
+
+def content_tokens(text: str) -> list[str]:
+    """Stems of the topical words of ``text`` (stopwords and 1-letter words removed)."""
+    out = []
+    for word in word_tokens(text):
+        low = fold(word)
+        if low in STOPWORDS or len(low) < 2:
+            continue
+        out.append(stem(low))
+    return out
+
+
+def _is_abbreviation_end(paragraph: str, dot: int) -> bool:
+    """True when the full stop at ``dot`` ends an abbreviation or an initial, not a sentence."""
+    start = dot
+    while start > 0 and (paragraph[start - 1].isalpha() or paragraph[start - 1] == "."):
+        start -= 1
+    word = paragraph[start:dot].lower()
+    if not word:
+        return False
+    # Single capital initials ("George W. Bush") and known abbreviations.
+    return len(word) == 1 and paragraph[start].isupper() or word in _ABBREVIATIONS
+
+
+def _quote_depth(text: str) -> int:
+    """How many quotations are open at the end of ``text`` (0 when balanced)."""
+    curly = text.count("“") - text.count("”")
+    straight = text.count('"') % 2
+    return max(curly, 0) + straight
+
+
+def split_paragraph(paragraph: str) -> list[str]:
+    """Split one paragraph into sentences (quotes that span a full stop stay whole)."""
+    paragraph = " ".join(paragraph.split())
+    # An unbalanced quote would glue the whole paragraph together: then ignore quotes.
+    respect_quotes = _quote_depth(paragraph) == 0
+    pieces, start = [], 0
+    for match in _BOUNDARY.finditer(paragraph):
+        first_punct = match.start()
+        if paragraph[first_punct] == "." and _is_abbreviation_end(paragraph, first_punct):
+            continue
+        end = match.end()
+        if respect_quotes and _quote_depth(paragraph[start:end]) != 0:
+            continue  # inside a quotation: "... dialogue. We've never ..." is one sentence
+        pieces.append(paragraph[start:end].strip())
+        start = end
+    tail = paragraph[start:].strip()
+    if tail:
+        pieces.append(tail)
+    return pieces
+
+
+def _is_heading(paragraph: str) -> bool:
+    """Lines without final punctuation: headings, kickers, bylines, leftover chrome.
+
+    Prose sentences end with punctuation; a line of up to 15 words that does not is a title or a
+    section heading ("sanctions"), which would otherwise be picked as a "sentence".
+    """
+    text = paragraph.strip()
+    return len(text.split()) <= 15 and not re.search(r"[.!?\"”’:)]$", text)
+
+
+def _cut_dateline(text: str) -> tuple[str, str]:
+    match = _DATELINE.match(text)
+    # A dateline is in capitals; "A handout photo -" must not be mistaken for one.
+    if match and match.group("place").strip().isupper() and len(match.group("place")) > 2:
+        return text[match.end() :], match.group("place").strip().title()
+    return text, ""
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences of an article body, in order, headings dropped, datelines cut."""
+    sentences: list[Sentence] = []
+    paragraphs = [p for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
+    for para_no, paragraph in enumerate(paragraphs):
+        if _is_heading(paragraph):
+            continue
+        for piece_no, piece in enumerate(split_paragraph(paragraph)):
+            dateline = ""
+            if piece_no == 0:
+                piece, dateline = _cut_dateline(piece)
+            if not word_tokens(piece):
+                continue
+            sentences.append(
+                Sentence(
+                    text=piece,
+                    index=len(sentences),
+                    paragraph=para_no,
+                    caption=bool(_CAPTION.search(piece)),
+                    dateline=dateline,
+                )
+            )
+    return sentences
+
+
+#: Quoted spans: straight double quotes or curly double quotes.
+_QUOTE = re.compile(r"\"([^\"]+)\"|“([^”]+)”")
+
+
+def quotes(text: str, *, min_words: int = 4) -> list[str]:
+    """Quoted passages of at least ``min_words`` words, in order of appearance.
+
+    Single-word scare quotes ("infringe") are not speech worth aligning, hence the minimum.
+    """
+    found = []
+    for match in _QUOTE.finditer(text):
+        inner = (match.group(1) or match.group(2)).strip().strip(",.;: ")
+        if len(word_tokens(inner)) >= min_words:
+            found.append(inner)
+    return found

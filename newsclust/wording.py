@@ -1,0 +1,72 @@
+"""Word-level differences between two wordings of the same sentence or quote.
+
+``word_diff`` runs :class:`difflib.SequenceMatcher` over word tokens (punctuation kept as its own
+token) and returns JSON-ready ops::
+
+    {"op": "equal" | "delete" | "insert" | "replace", "a": "<words of a>", "b": "<words of b>"}
+
+``a`` is empty for an insert and ``b`` for a delete. Tokens are compared case- and
+accent-insensitively (a capital at the start of a quote is not a difference), but the ops show the
+words as written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from newsclust.sentences import content_tokens, fold
+
+__all__ = ["diff_tokens", "join_tokens", "quote_similarity", "word_diff", "word_ratio"]
+
+_TOKEN = re.compile(r"\w+(?:['’\-.]\w+)*|[^\w\s]", re.UNICODE)
+
+
+def diff_tokens(text: str) -> list[str]:
+    """Words and punctuation marks of ``text``, in order."""
+    return _TOKEN.findall(text)
+
+
+def join_tokens(tokens: list[str]) -> str:
+    """Join tokens with spaces, without a space before closing punctuation."""
+    out = ""
+    for token in tokens:
+        if out and not re.fullmatch(r"[,.;:!?)\]”’%]", token) and not out.endswith(("(", "“")):
+            out += " "
+        out += token
+    return out
+
+
+def _matcher(a: list[str], b: list[str]) -> difflib.SequenceMatcher:
+    # autojunk off: with short sequences its popularity heuristic only hides real matches.
+    return difflib.SequenceMatcher(None, [fold(t) for t in a], [fold(t) for t in b], autojunk=False)
+
+
+def word_diff(a: str, b: str) -> list[dict[str, str]]:
+    """Word-level ops turning ``a`` into ``b`` (see module docstring)."""
+    ta, tb = diff_tokens(a), diff_tokens(b)
+    ops = []
+    for tag, i1, i2, j1, j2 in _matcher(ta, tb).get_opcodes():
+        ops.append({"op": tag, "a": join_tokens(ta[i1:i2]), "b": join_tokens(tb[j1:j2])})
+    return ops
+
+
+def word_ratio(a: str, b: str) -> float:
+    """Share of words in common, in order (difflib ratio over word tokens, punctuation ignored)."""
+    wa = [t for t in diff_tokens(a) if t[0].isalnum() or t[0] == "_"]
+    wb = [t for t in diff_tokens(b) if t[0].isalnum() or t[0] == "_"]
+    if not wa or not wb:
+        return 0.0
+    return _matcher(wa, wb).ratio()
+
+
+def quote_similarity(a: str, b: str) -> float:
+    """How likely two quotes are the same words, translated or edited differently.
+
+    Two translations of one quote keep the order of the words but swap synonyms
+    ("illegitimate pressure from" / "illegal pressures on"), so we take the better of the in-order
+    word ratio and the overlap of word stems.
+    """
+    sa, sb = set(content_tokens(a)), set(content_tokens(b))
+    jaccard = len(sa & sb) / len(sa | sb) if sa and sb else 0.0
+    return max(word_ratio(a, b), jaccard)
