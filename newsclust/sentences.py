@@ -27,7 +27,6 @@ __all__ = [
 ]
 
 
-
 def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
