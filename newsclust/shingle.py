@@ -1,0 +1,284 @@
+"""Word tokens, word shingles and MinHash signatures, vectorised over many documents at once.
+
+Near-duplicate detection spends nearly all of its time here, so this module avoids creating one
+Python object per word: a batch of documents is folded to a canonical form, encoded to UTF-8 and
+joined into one byte array, and everything after that is numpy over the whole batch:
+
+1. token boundaries come from a byte lookup table (word bytes vs separators);
+2. each token is hashed with a polynomial hash over its bytes, computed from one prefix sum
+   (``hash(s..e) = (P[e] - P[s]) * p**-s`` modulo 2**64, which is position independent because
+   ``p`` is odd and so invertible modulo 2**64), then avalanched with the MurmurHash3 finaliser;
+3. a shingle of ``k`` consecutive tokens of one document is a polynomial of their hashes,
+   avalanched again and cut to 32 bits (the input width of datasketch's ``affine32`` scheme);
+4. shingles are made unique per document with one sort of ``(doc << 32) | shingle`` keys;
+5. MinHash applies datasketch's ``affine32`` permutations ``a * fmix32(h) + b (mod 2**32)`` one
+   permutation at a time over all shingles of the batch and takes per-document minima with
+   ``np.minimum.reduceat``. One permutation at a time keeps the temporaries in cache (a
+   shingles x permutations matrix is ten times slower here, see benchmarks/bench_dedup.py).
+
+The signatures are bit-for-bit what ``datasketch.MinHash(num_perm, seed).update_batch(hashes)``
+gives with an identity ``hashfunc`` on the same 32-bit shingle hashes (tests check this), so they
+can go into ``datasketch.MinHashLSH`` or be compared with ``MinHash.jaccard``.
+
+What counts as a word: after NFKC, case folding and mapping typographic quotes and dashes to
+ASCII, a word is a maximal run of ``\\w`` characters (letters, digits, underscore, in any
+script). Punctuation and whitespace only separate words, so curly vs straight quotes, dashes and
+re-wrapped lines do not change the tokens.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+_U32 = np.uint32
+_U64 = np.uint64
+
+#: Characters that are common in news text and are not word characters. Replacing them with
+#: ASCII first keeps most documents on the fast ASCII path (``str.replace`` is ~10x faster than a
+#: regular expression over the whole text).
+_TYPOGRAPHY = (
+    ("\u2019", "'"),
+    ("\u2018", "'"),
+    ("\u201c", '"'),
+    ("\u201d", '"'),
+    ("\u2014", "-"),
+    ("\u2013", "-"),
+    ("\u00a0", " "),
+    ("\u2026", "..."),
+)
+#: Non-ASCII characters that are not word characters (``\w``); they separate words.
+_NON_ASCII_SEPARATORS = re.compile(r"[^\x00-\x7f\w]+")
+
+#: Bytes that belong to words after folding: ASCII letters, digits, underscore, and every
+#: byte of a multi-byte UTF-8 sequence (non-ASCII separators were replaced by spaces).
+_WORD_BYTE = np.zeros(256, dtype=bool)
+for _c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_":
+    _WORD_BYTE[_c] = True
+_WORD_BYTE[0x80:] = True
+
+_BYTE_BASE = 0x100000001B3  # odd, so invertible modulo 2**64 (the 64-bit FNV prime)
+_SHINGLE_BASE = _U64(0x9E3779B97F4A7C15)  # odd; golden-ratio constant
+_SEQUENCE_SALT = (_U64(0x8CB92BA72F3D8DD7), _U64(0xD6E8FEB86659FD93))
+#: Documents are joined with this byte; it is a separator, so no token spans two documents.
+_DOC_SEPARATOR = b"\n"
+
+
+def fold_text(text: str) -> str:
+    """Return ``text`` in the canonical form that tokens are read from.
+
+    NFKC, case folding, typographic quotes and dashes mapped to ASCII, and every non-ASCII
+    character that is not a word character replaced by a space.
+    """
+    for old, new in _TYPOGRAPHY:
+        if old in text:
+            text = text.replace(old, new)
+    if text.isascii():
+        return text.lower()
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return _NON_ASCII_SEPARATORS.sub(" ", text.casefold())
+
+
+def tokenize(text: str) -> list[str]:
+    """The words of ``text`` as the vectorised code sees them (for tests and debugging)."""
+    return re.findall(r"\w+", fold_text(text))
+
+
+def fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finaliser (the pre-mix of datasketch's ``affine32`` scheme)."""
+    h = h ^ (h >> _U32(16))
+    h = h * _U32(0x85EBCA6B)
+    h = h ^ (h >> _U32(13))
+    h = h * _U32(0xC2B2AE35)
+    return h ^ (h >> _U32(16))
+
+
+def fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser: a bijection that spreads every input bit."""
+    h = h ^ (h >> _U64(33))
+    h = h * _U64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> _U64(33))
+    h = h * _U64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> _U64(33))
+
+
+@lru_cache(maxsize=4)
+def _power_tables(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``p**i`` and ``p**-i`` modulo 2**64 for ``i < size`` (numpy integer products wrap)."""
+    powers = np.full(size, _BYTE_BASE, dtype=_U64)
+    powers[0] = 1
+    np.cumprod(powers, out=powers)
+    inverses = np.full(size, pow(_BYTE_BASE, -1, 1 << 64), dtype=_U64)
+    inverses[0] = 1
+    np.cumprod(inverses, out=inverses)
+    return powers, inverses
+
+
+def _table_size(nbytes: int) -> int:
+    """Round up to a power of two so that a few cached tables serve every batch."""
+    return max(1 << 16, 1 << (nbytes - 1).bit_length())
+
+
+@dataclass(frozen=True, slots=True)
+class ShingleBatch:
+    """Shingles of a batch of documents, in CSR layout.
+
+    ``shingles[offsets[i]:offsets[i + 1]]`` are the sorted, unique 32-bit shingle hashes of
+    document ``i``. ``token_counts[i]`` is its number of words; ``exact[i]`` is a 128-bit hash of
+    its word sequence (two uint64), equal exactly when the word sequences are equal.
+    """
+
+    shingles: np.ndarray  # uint32
+    offsets: np.ndarray  # int64, len n + 1
+    token_counts: np.ndarray  # int64
+    exact: np.ndarray  # uint64, shape (n, 2)
+
+    def __len__(self) -> int:
+        return len(self.token_counts)
+
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def of(self, i: int) -> np.ndarray:
+        return self.shingles[self.offsets[i] : self.offsets[i + 1]]
+
+
+def _token_spans(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end byte offsets of every maximal run of word bytes."""
+    is_word = _WORD_BYTE[data].view(np.int8)
+    edges = np.diff(is_word, prepend=np.int8(0), append=np.int8(0))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def _token_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each token's bytes, independent of where the token sits."""
+    powers, inverses = _power_tables(_table_size(len(data) + 1))
+    prefix = np.zeros(len(data) + 1, dtype=_U64)
+    np.cumsum(data.astype(_U64) * powers[: len(data)], out=prefix[1:])
+    return fmix64((prefix[ends] - prefix[starts]) * inverses[starts])
+
+
+def _sequence_hashes(
+    token_hashes: np.ndarray, token_doc: np.ndarray, token_counts: np.ndarray
+) -> np.ndarray:
+    """A 128-bit hash of each document's word sequence: a sum of position-salted token hashes."""
+    n = len(token_counts)
+    out = np.zeros((n, 2), dtype=_U64)
+    if len(token_hashes) == 0:
+        return out
+    first = np.concatenate(([0], np.cumsum(token_counts)[:-1]))
+    position = (np.arange(len(token_hashes)) - first[token_doc]).astype(_U64)
+    nonempty = token_counts > 0
+    for column, salt in enumerate(_SEQUENCE_SALT):
+        mixed = fmix64(token_hashes ^ fmix64(position + salt))
+        out[nonempty, column] = np.add.reduceat(mixed, first[nonempty])
+    return out
+
+
+def _combine(token_hashes: np.ndarray, start: int, length: int, count: int) -> np.ndarray:
+    """Polynomial combination of ``length`` consecutive token hashes, for ``count`` windows."""
+    acc = token_hashes[start : start + count].copy()
+    for t in range(1, length):
+        acc *= _SHINGLE_BASE
+        acc += token_hashes[start + t : start + t + count]
+    return acc
+
+
+def _shingle_hashes(
+    token_hashes: np.ndarray, token_doc: np.ndarray, token_counts: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """32-bit hashes of all k-word shingles, and the document of each.
+
+    A document with fewer than ``k`` words (but at least one) gets a single shingle of all its
+    words, so a short text still has a fingerprint.
+    """
+    n_windows = len(token_hashes) - k + 1
+    if n_windows > 0:
+        values = _combine(token_hashes, 0, k, n_windows)
+        inside = token_doc[:n_windows] == token_doc[k - 1 :]  # window within one document
+        values, docs = values[inside], token_doc[:n_windows][inside]
+    else:
+        values, docs = np.empty(0, _U64), np.empty(0, np.int64)
+    short = np.flatnonzero((token_counts > 0) & (token_counts < k))
+    if len(short):
+        first = np.concatenate(([0], np.cumsum(token_counts)[:-1]))
+        extra = [_combine(token_hashes, first[d], token_counts[d], 1) for d in short]
+        values = np.concatenate([values, *extra])
+        docs = np.concatenate([docs, short])
+    return (fmix64(values) >> _U64(32)).astype(_U32), docs
+
+
+def _unique_per_doc(
+    values: np.ndarray, docs: np.ndarray, n_docs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sort and deduplicate shingles within each document; return (shingles, offsets)."""
+    keys = (docs.astype(_U64) << _U64(32)) | values.astype(_U64)
+    keys.sort()
+    if len(keys):
+        keep = np.empty(len(keys), dtype=bool)
+        keep[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+        keys = keys[keep]
+    doc_of = (keys >> _U64(32)).astype(np.int64)
+    offsets = np.searchsorted(doc_of, np.arange(n_docs + 1))
+    return (keys & _U64(0xFFFFFFFF)).astype(_U32), offsets.astype(np.int64)
+
+
+def shingle_batch(texts: Sequence[str], k: int) -> ShingleBatch:
+    """Tokenise ``texts`` once and return their shingle sets and word-sequence hashes."""
+    encoded = [fold_text(t).encode("utf-8") for t in texts]
+    n = len(encoded)
+    lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=n)
+    doc_starts = np.concatenate(([0], np.cumsum(lengths + len(_DOC_SEPARATOR))[:-1]))
+    data = np.frombuffer(_DOC_SEPARATOR.join(encoded), dtype=np.uint8)
+    starts, ends = _token_spans(data)
+    token_doc = np.searchsorted(doc_starts, starts, side="right") - 1
+    token_counts = np.bincount(token_doc, minlength=n).astype(np.int64)
+    hashes = _token_hashes(data, starts, ends)
+    values, docs = _shingle_hashes(hashes, token_doc, token_counts, k)
+    shingles, offsets = _unique_per_doc(values, docs, n)
+    exact = _sequence_hashes(hashes, token_doc, token_counts)
+    return ShingleBatch(shingles, offsets, token_counts, exact)
+
+
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's ``affine32`` permutation parameters ``(a, b)`` for ``num_perm`` and ``seed``.
+
+    Generated exactly as ``datasketch.MinHash._init_permutations`` does, without building a
+    MinHash; tests compare them with ``MinHash(num_perm, seed, scheme='affine32').permutations``.
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=_U32) * _U32(2) + _U32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=_U32)
+    return a, b
+
+
+EMPTY_HASH = np.iinfo(np.uint32).max  # datasketch's value for "no element seen"
+
+
+def minhash_signatures(
+    shingles: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """MinHash signatures (n x num_perm, uint32) of the CSR shingle sets.
+
+    Rows of empty documents are all ``EMPTY_HASH``, as for an empty datasketch MinHash.
+    """
+    n = len(offsets) - 1
+    signatures = np.full((n, len(a)), EMPTY_HASH, dtype=_U32)
+    nonempty = np.flatnonzero(offsets[1:] > offsets[:-1])
+    if len(nonempty) == 0:
+        return signatures
+    premixed = fmix32(shingles)
+    starts = offsets[nonempty]
+    permuted = np.empty_like(premixed)
+    for k in range(len(a)):
+        np.multiply(premixed, a[k], out=permuted)
+        permuted += b[k]
+        signatures[nonempty, k] = np.minimum.reduceat(permuted, starts)
+    return signatures
