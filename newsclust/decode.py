@@ -36,6 +36,8 @@ _BOMS = (
 # Control characters that never occur in real text (tab, newlines and form feed excluded).
 _CONTROL = {c for c in range(32) if c not in (9, 10, 12, 13)} | {127}
 _SNIFF = 8192
+_WESTERN = ("cp1252", "latin_1", "iso8859_15")
+_WESTERN = ("cp1252", "latin_1", "iso8859_15")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,15 +108,35 @@ def decode_bytes(data: bytes) -> Decoded:
 
     if data[:_SNIFF].count(0) > 0:
         return Decoded(None, problem="binary file (contains NUL bytes), not text")
-    best = from_bytes(data[: 1 << 20]).best()
-    if best is None or best.encoding is None:
+    encoding = _guess_code_page(data[: 1 << 20])
+    if encoding is None:
         return Decoded(None, problem="unknown text encoding (not UTF-8, UTF-16 or a code page)")
     try:
-        return _checked(data.decode(best.encoding), best.encoding)
+        return _checked(data.decode(encoding), encoding)
     except (UnicodeDecodeError, LookupError):
-        return Decoded(
-            None, problem=f"text does not decode as its guessed encoding {best.encoding}"
-        )
+        return Decoded(None, problem=f"text does not decode as its guessed encoding {encoding}")
+
+
+def _guess_code_page(sample: bytes) -> str | None:
+    """charset-normalizer's guess, preferring Western European code pages on a tie.
+
+    Latin-1 and cp1252 bytes of Western text decode equally well as cp1250 or iso8859-10, and
+    charset-normalizer then picks one of those tied candidates; for news in Western languages
+    cp1252 is by far the likelier, so it wins ties (Cyrillic or Greek text has no such tie).
+    """
+    matches = list(from_bytes(sample))
+    if not matches:
+        return None
+    best = matches[0]
+    tied = {
+        m.encoding
+        for m in matches
+        if m.chaos <= best.chaos + 1e-9 and m.coherence >= best.coherence - 0.01
+    }
+    for preferred in _WESTERN:
+        if preferred in tied:
+            return preferred
+    return best.encoding
 
 
 def _checked(text: str, encoding: str) -> Decoded:

@@ -92,6 +92,9 @@ class Report:
     articles: dict[str, Article]
     skipped: tuple[Skipped, ...]
     stats: dict = field(default_factory=dict)
+    #: Seconds per stage. Kept apart from ``stats`` because output must be byte-identical
+    #: across runs, and timings never are.
+    timings: dict = field(default_factory=dict)
 
     @property
     def article_count(self) -> int:

@@ -66,6 +66,9 @@ def find_config_file(explicit: Path | None) -> Path | None:
     return None
 
 
+_KIND_NAMES = {int: "an integer", float: "a number", str: "text"}
+
+
 def _coerce(name: str, value: Any, origin: str) -> Any:
     """Convert ``value`` to the field's type and check its range, naming the culprit on error."""
     spec = next(f for f in fields(Settings) if f.name == name)
@@ -76,7 +79,7 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
         converted = kind(value)
     except (TypeError, ValueError):
         raise ConfigError(
-            f"The '{name}' setting ({origin}) must be a {kind.__name__}. Got {value!r} instead."
+            f"The '{name}' setting ({origin}) must be {_KIND_NAMES[kind]}. Got {value!r} instead."
         ) from None
     low, high = spec.metadata["low"], spec.metadata["high"]
     if (low is not None and converted < low) or (high is not None and converted > high):

@@ -1,0 +1,47 @@
+# newsclust: `make run` and `make test` do all the set-up from a fresh clone (Python 3.11 + make).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test lint bench eval clean help
+
+help:
+	@echo "make run    install into $(VENV) and cluster samples/"
+	@echo "make test   install test extras, run ruff and pytest"
+	@echo "make bench  benchmarks (figures go to benchmarks/results/)"
+	@echo "make eval   clustering scores on ../shared/eval"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP) $@
+
+# Exit code 3 means "done, some inputs skipped": samples/ has bad files on purpose.
+run: $(STAMP)
+	$(BIN)/newsclust cluster samples/ || [ $$? -eq 3 ]
+
+test: $(TEST_STAMP)
+	$(BIN)/ruff check newsclust tests benchmarks
+	$(BIN)/python -m pytest -q
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check newsclust tests benchmarks
+	$(BIN)/ruff format --check newsclust tests benchmarks
+
+bench: $(TEST_STAMP)
+	$(BIN)/python benchmarks/bench_dedup.py
+
+eval: $(STAMP)
+	$(BIN)/python benchmarks/eval_clusters.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,323 @@
+"""The command line: parse options → Settings → pipeline → render → exit code.
+
+This is the only layer that knows argv, exit codes and where output goes. Library errors
+(``NewsclustError``) become one-line messages; anything else is an internal error whose
+traceback is shown only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .atomic import write_atomic
+from .errors import ExitCode, NewsclustError
+from .models import Report
+from .render import FORMATS, render
+from .settings import Settings, describe, resolve
+
+app = typer.Typer(
+    name="newsclust",
+    help=(
+        "Deduplicate news articles and group reports of the same event into stories, "
+        "with a merged summary and the differences between sources."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+logger = logging.getLogger("newsclust")
+
+# --- options shared by the commands ------------------------------------------------------
+
+PathsArg = Annotated[
+    list[Path],
+    typer.Argument(
+        help="Article files and folders (searched recursively; hidden files are ignored). "
+        "Formats: .txt/.md, .html/.htm, .json, .jsonl/.ndjson.",
+        show_default=False,
+    ),
+]
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        help="auto = rich on a terminal, plain text when piped or with NO_COLOR "
+        "(with -o: chosen from the file extension). Or: " + ", ".join(FORMATS) + ".",
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="Write the report to this file (atomically).", dir_okay=False
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="TOML config file (default: ./newsclust.toml, then the user config dir).",
+        dir_okay=False,
+    ),
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress bar and no log messages but errors.")
+]
+VerboseOpt = Annotated[
+    int, typer.Option("--verbose", "-v", count=True, help="More log messages (-vv for debug).")
+]
+LogFileOpt = Annotated[
+    Path | None,
+    typer.Option("--log-file", help="Append log messages to this file (for cron).", dir_okay=False),
+]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
+DedupThresholdOpt = Annotated[
+    float | None, typer.Option("--dedup-threshold", help=describe()[0][1], show_default=False)
+]
+ClusterThresholdOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--threshold",
+        "--cluster-threshold",
+        help=dict(describe())["cluster_threshold"],
+        show_default=False,
+    ),
+]
+JobsOpt = Annotated[
+    int | None, typer.Option("--jobs", "-j", help=dict(describe())["jobs"], show_default=False)
+]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", help=dict(describe())["seed"], show_default=False)
+]
+
+_EXTENSION_FORMATS = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+}
+
+
+# --- plumbing ----------------------------------------------------------------------------
+
+
+def _setup_logging(quiet: bool, verbose: int, log_file: Path | None) -> None:
+    root = logging.getLogger("newsclust")
+    root.handlers.clear()
+    level = (
+        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
+    root.setLevel(min(level, logging.INFO) if log_file else level)
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setLevel(level)
+    stderr.setFormatter(logging.Formatter("newsclust: %(levelname)s: %(message)s"))
+    root.addHandler(stderr)
+    if log_file:
+        handler = logging.FileHandler(log_file, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setLevel(min(level, logging.INFO))
+        root.addHandler(handler)
+
+
+def _fail(message: str, code: ExitCode) -> typer.Exit:
+    typer.echo(f"newsclust: error: {message}", err=True)
+    return typer.Exit(int(code))
+
+
+def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Map library errors to one-line messages and exit codes; hide tracebacks unless --debug."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except NewsclustError as exc:
+            if kwargs.get("debug"):
+                raise
+            raise _fail(str(exc), exc.exit_code) from None
+        except Exception as exc:
+            if kwargs.get("debug"):
+                raise
+            raise _fail(
+                f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+                ExitCode.INTERNAL_ERROR,
+            ) from None
+
+    return wrapper
+
+
+def _settings(config: Path | None, **flags: Any) -> Settings:
+    settings, _ = resolve(config_file=config, flags=flags)
+    return settings
+
+
+def choose_format(fmt: str, output: Path | None) -> str:
+    fmt = fmt.lower()
+    if fmt != "auto":
+        if fmt not in FORMATS:
+            raise typer.BadParameter(
+                f"choose one of auto, {', '.join(FORMATS)}", param_hint="--format"
+            )
+        return fmt
+    if output is not None:
+        return _EXTENSION_FORMATS.get(output.suffix.lower(), "text")
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        return "rich"
+    return "text"
+
+
+def emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_atomic(output, text)
+
+
+def emit_report(report: Report, fmt: str, output: Path | None) -> None:
+    if fmt == "rich" and output is None:
+        from .render import render_rich
+
+        render_rich(report, Console())
+        return
+    emit(render(report, fmt, console=Console(width=100, color_system=None)), output)
+
+
+def report_exit_code(report: Report) -> ExitCode:
+    return ExitCode.SKIPPED_INPUTS if report.skipped else ExitCode.OK
+
+
+def _progress_callback(quiet: bool):
+    """A rich progress bar on a terminal; None (silence) in cron, in pipes and with --quiet."""
+    if quiet or not sys.stderr.isatty():
+        return None, None
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        TextColumn("{task.completed}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(stage, total=total or None)
+        progress.update(tasks[stage], completed=done, total=total or None)
+
+    return progress, update
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"newsclust {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=version_callback,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Deduplicate news articles and group reports of the same event into stories."""
+
+
+@app.command()
+@handle_errors
+def cluster(
+    paths: PathsArg,
+    fmt: FormatOpt = "auto",
+    output: OutputOpt = None,
+    config: ConfigOpt = None,
+    threshold: ClusterThresholdOpt = None,
+    dedup_threshold: DedupThresholdOpt = None,
+    jobs: JobsOpt = None,
+    seed: SeedOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
+    log_file: LogFileOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Group the articles under PATHS into stories and print each story with its differences.
+
+    Every input ends up in a story, as a copy of another article, or in the skipped list with
+    a reason. Exit code 0: all inputs read; 3: some were skipped; 4: none could be read.
+    """
+    from .pipeline import run
+
+    _setup_logging(quiet, verbose, log_file)
+    fmt = choose_format(fmt, output)
+    settings = _settings(
+        config, cluster_threshold=threshold, dedup_threshold=dedup_threshold, jobs=jobs, seed=seed
+    )
+    progress, update = _progress_callback(quiet)
+    if progress is None:
+        report = run(paths, settings)
+    else:
+        with progress:
+            report = run(paths, settings, progress=update)
+    logger.info("timings: %s", report.timings)
+    emit_report(report, fmt, output)
+    raise typer.Exit(int(report_exit_code(report)))
+
+
+@app.command("config")
+@handle_errors
+def show_config(
+    config: ConfigOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    debug: DebugOpt = False,
+) -> None:
+    """Print the effective settings and where each value came from.
+
+    Layers, later ones win: defaults → config file (--config, else ./newsclust.toml, else
+    $XDG_CONFIG_HOME/newsclust/config.toml) → NEWSCLUST_<NAME> environment variables → flags.
+    """
+    import json
+
+    settings, origins = resolve(config_file=config)
+    rows = [
+        (name, getattr(settings, name), origins[name], help_text) for name, help_text in describe()
+    ]
+    if fmt == "json":
+        payload = {name: {"value": value, "from": origin} for name, value, origin, _ in rows}
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    width = max(len(name) for name, *_ in rows)
+    for name, value, origin, help_text in rows:
+        typer.echo(f"{name:<{width}}  {value!s:<8}  ({origin})  {help_text}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="newsclust")

@@ -1,0 +1,219 @@
+"""The batch pipeline: paths → load → clean → dedup → cluster → summarize → Report.
+
+``run`` never prints; it reports progress through an optional callback so the CLI can show a
+progress bar on a terminal and stay silent in cron.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .clean import clean_corpus
+from .cluster import StoryClusterer
+from .dedup import NearDuplicateFinder
+from .errors import NothingReadableError
+from .load import load
+from .models import Article, Report, Skipped, Story
+from .settings import Settings
+from .summarize import summarize_story
+
+logger = logging.getLogger(__name__)
+
+#: progress(stage, done, total): called at the start (done=0) and end (done=total) of a stage.
+ProgressCallback = Callable[[str, int, int], None]
+
+STAGES = ("load", "clean", "dedup", "cluster", "summarize")
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass
+class _Timer:
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def time(self, stage: str, started: float) -> None:
+        self.seconds[stage] = round(time.perf_counter() - started, 4)
+
+
+def load_articles(
+    paths: Iterable[Path], settings: Settings, progress: ProgressCallback = _no_progress
+) -> tuple[list[Article], list[Skipped]]:
+    """Load and clean every input: the articles, and the inputs that gave none."""
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    progress("load", 0, 0)
+    for item in load(paths, max_file_bytes=int(settings.max_file_mb * 1_000_000)):
+        (articles if isinstance(item, Article) else skipped).append(item)
+        if len(articles) % 1000 == 0:
+            progress("load", len(articles), 0)
+    articles = unique_ids(articles)
+    progress("load", len(articles), len(articles))
+
+    progress("clean", 0, len(articles))
+    cleaned: list[Article] = []
+    for item in clean_corpus(articles):
+        (cleaned if isinstance(item, Article) else skipped).append(item)
+    progress("clean", len(articles), len(articles))
+    return cleaned, skipped
+
+
+def unique_ids(articles: Sequence[Article]) -> list[Article]:
+    """Give a later article that reuses an id a suffix (``id#2``), keeping both articles."""
+    seen: set[str] = {a.id for a in articles}
+    used: dict[str, int] = {}
+    result = []
+    for article in articles:
+        count = used.get(article.id, 0) + 1
+        used[article.id] = count
+        if count > 1:
+            new_id = f"{article.id}#{count}"
+            while new_id in seen:
+                count += 1
+                new_id = f"{article.id}#{count}"
+            seen.add(new_id)
+            logger.warning(
+                "%s: id %r is used twice; this one becomes %r", article.path, article.id, new_id
+            )
+            article = _with_id(article, new_id)
+        result.append(article)
+    return result
+
+
+def _with_id(article: Article, new_id: str) -> Article:
+    return dataclasses.replace(article, id=new_id)
+
+
+def find_copies(articles: Sequence[Article], settings: Settings) -> dict[str, str]:
+    """Copy id → canonical id, over the articles that have body text."""
+    with_text = [a for a in articles if a.text]
+    if not with_text:
+        return {}
+    finder = NearDuplicateFinder(
+        threshold=settings.dedup_threshold, seed=settings.seed, jobs=settings.effective_jobs
+    )
+    return dict(finder.fit(with_text).result_.duplicate_of)
+
+
+def group_stories(articles: Sequence[Article], settings: Settings) -> list[list[Article]]:
+    """Cluster canonical articles into stories (each a list, in input order)."""
+    if not articles:
+        return []
+    clusterer = StoryClusterer(threshold=settings.cluster_threshold)
+    labels = clusterer.fit(articles).labels_
+    groups: dict[int, list[Article]] = defaultdict(list)
+    for article, label in zip(articles, labels, strict=True):
+        groups[label].append(article)
+    return list(groups.values())
+
+
+def _chronological(article: Article) -> tuple:
+    # Undated articles sort after dated ones; ids break ties so the order is total.
+    return (article.date is None, article.date or 0, article.id)
+
+
+def story_id(members: Sequence[Article]) -> str:
+    """A stable id: a hash of the story's first article, so a growing story keeps its id."""
+    first = min(members, key=_chronological)
+    return "s-" + hashlib.sha1(first.id.encode("utf-8")).hexdigest()[:10]
+
+
+def build_story(
+    members: Sequence[Article], copies_of: dict[str, list[Article]], settings: Settings
+) -> Story:
+    canonical = sorted(members, key=_chronological)
+    summary = summarize_story(canonical, max_sentences=settings.summary_sentences)
+    ordered: list[str] = []
+    duplicate_of: dict[str, str] = {}
+    for article in canonical:
+        ordered.append(article.id)
+        for copy in sorted(copies_of.get(article.id, ()), key=_chronological):
+            ordered.append(copy.id)
+            duplicate_of[copy.id] = article.id
+    dates = [a.date for a in canonical if a.date] + [
+        c.date for a in canonical for c in copies_of.get(a.id, ()) if c.date
+    ]
+    return Story(
+        id=story_id(canonical),
+        title=summary.title,
+        article_ids=tuple(ordered),
+        duplicate_of=duplicate_of,
+        summary=summary.summary,
+        differences=summary.differences,
+        first_date=min(dates) if dates else None,
+        last_date=max(dates) if dates else None,
+    )
+
+
+def _story_order(story: Story) -> tuple:
+    # Biggest stories first; then the earliest; then the id, so the order is total.
+    return (-len(story.article_ids), story.first_date is None, story.first_date or 0, story.id)
+
+
+def run(
+    paths: Iterable[Path], settings: Settings, *, progress: ProgressCallback | None = None
+) -> Report:
+    """Run the whole batch pipeline over the inputs under ``paths``."""
+    progress = progress or _no_progress
+    timer = _Timer()
+    started = time.perf_counter()
+
+    t = time.perf_counter()
+    articles, skipped = load_articles(paths, settings, progress)
+    timer.time("load_and_clean", t)
+    if not articles:
+        raise NothingReadableError(
+            f"No input could be read as an article ({len(skipped)} skipped)."
+        )
+
+    t = time.perf_counter()
+    progress("dedup", 0, len(articles))
+    duplicate_of = find_copies(articles, settings)
+    progress("dedup", len(articles), len(articles))
+    timer.time("dedup", t)
+
+    by_id = {a.id: a for a in articles}
+    copies_of: dict[str, list[Article]] = defaultdict(list)
+    for copy_id, canonical_id in duplicate_of.items():
+        copies_of[canonical_id].append(by_id[copy_id])
+    canonical = [a for a in articles if a.id not in duplicate_of]
+
+    t = time.perf_counter()
+    progress("cluster", 0, len(canonical))
+    groups = group_stories(canonical, settings)
+    progress("cluster", len(canonical), len(canonical))
+    timer.time("cluster", t)
+
+    t = time.perf_counter()
+    progress("summarize", 0, len(groups))
+    stories = []
+    for done, members in enumerate(groups, start=1):
+        stories.append(build_story(members, copies_of, settings))
+        progress("summarize", done, len(groups))
+    timer.time("summarize", t)
+    stories.sort(key=_story_order)
+
+    elapsed = time.perf_counter() - started
+    stats = {
+        "inputs": len(articles) + len(skipped),
+        "articles": len(articles),
+        "skipped": len(skipped),
+        "duplicates": len(duplicate_of),
+        "stories": len(stories),
+    }
+    timer.seconds["total"] = round(elapsed, 4)
+    return Report(
+        stories=tuple(stories),
+        articles=by_id,
+        skipped=tuple(skipped),
+        stats=stats,
+        timings=timer.seconds,
+    )

@@ -1,0 +1,334 @@
+"""Turn a Report into what people and programs read: rich, plain text, JSON, JSON Lines, Markdown.
+
+This is the only module (with the CLI) that knows rich. The JSON shape is the public contract
+documented in the README; it carries a version and only ever gains fields.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .models import Article, Report, Story
+
+JSON_VERSION = 1
+FORMATS = ("rich", "text", "json", "jsonl", "markdown", "html")
+
+
+# --- the JSON contract -------------------------------------------------------------------
+
+
+def article_dict(article: Article, duplicate_of: str | None) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "title": article.title,
+        "source": article.source,
+        "date": article.date.isoformat() if article.date else None,
+        "path": article.path,
+        "url": article.url,
+        "byline": article.byline,
+        "agency": article.agency,
+        "duplicate_of": duplicate_of,
+    }
+
+
+def story_dict(story: Story, report: Report) -> dict[str, Any]:
+    return {
+        "id": story.id,
+        "title": story.title,
+        "first_date": story.first_date.isoformat() if story.first_date else None,
+        "last_date": story.last_date.isoformat() if story.last_date else None,
+        "sources": len(story.article_ids) - len(story.duplicate_of),
+        "copies": len(story.duplicate_of),
+        "articles": [
+            article_dict(report.articles[aid], story.duplicate_of.get(aid))
+            for aid in story.article_ids
+        ],
+        "summary": [{"text": s.text, "sources": list(s.sources)} for s in story.summary],
+        "differences": story.differences,
+    }
+
+
+def skipped_dicts(report: Report) -> list[dict[str, Any]]:
+    rows = []
+    for item in report.skipped:
+        row: dict[str, Any] = {"path": item.path, "reason": item.reason}
+        if item.id is not None:
+            row["id"] = item.id
+        rows.append(row)
+    return rows
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    return {
+        "version": JSON_VERSION,
+        "stories": [story_dict(story, report) for story in report.stories],
+        "skipped": skipped_dicts(report),
+        "stats": report.stats,
+    }
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(report_dict(report), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_jsonl(report: Report) -> str:
+    """One object a line: every story, then every skipped input, then the stats."""
+    lines = [
+        {"type": "story", "version": JSON_VERSION, **story_dict(s, report)} for s in report.stories
+    ]
+    lines += [{"type": "skipped", "version": JSON_VERSION, **row} for row in skipped_dicts(report)]
+    lines.append({"type": "stats", "version": JSON_VERSION, **report.stats})
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+
+
+# --- shared wording ----------------------------------------------------------------------
+
+
+def headline(report: Report) -> str:
+    stats = report.stats
+    return (
+        f"{stats['articles']} articles in {stats['stories']} stories "
+        f"({stats['duplicates']} copies); {stats['skipped']} inputs skipped"
+    )
+
+
+def _date_range(story: Story) -> str:
+    if not story.first_date:
+        return "undated"
+    if story.first_date == story.last_date:
+        return story.first_date.isoformat()
+    return f"{story.first_date.isoformat()} to {story.last_date.isoformat()}"
+
+
+def story_meta(story: Story) -> str:
+    sources = len(story.article_ids) - len(story.duplicate_of)
+    parts = [story.id, f"{sources} source{'s' * (sources != 1)}"]
+    if story.duplicate_of:
+        parts.append(
+            f"{len(story.duplicate_of)} cop{'ies' if len(story.duplicate_of) > 1 else 'y'}"
+        )
+    parts.append(_date_range(story))
+    return " · ".join(parts)
+
+
+def article_line(article: Article) -> str:
+    bits = [article.id]
+    for value in (article.source, article.agency, article.date and article.date.isoformat()):
+        if value and value not in bits:
+            bits.append(str(value))
+    title = f" — {article.title}" if article.title else ""
+    return " · ".join(bits) + title
+
+
+def fact_text(fact: Any) -> str:
+    """A fact of ``only_in`` as text: facts are strings or ``{"kind", "text"}`` objects."""
+    if isinstance(fact, dict):
+        return str(fact.get("text", ""))
+    return str(fact)
+
+
+def difference_lines(differences: dict) -> Iterable[tuple[str, str]]:
+    """(section, line) pairs describing the differences, in a stable order."""
+    for article_id, facts in (differences.get("only_in") or {}).items():
+        for fact in facts:
+            yield ("Only in " + article_id, fact_text(fact))
+    for conflict in differences.get("conflicts") or []:
+        values = "; ".join(f"{aid}: {value}" for aid, value in conflict["values"].items())
+        yield ("Conflicts", f"{conflict['about']}: {values}")
+    for entity in differences.get("entities") or []:
+        if len(entity.get("variants", ())) > 1:
+            yield ("Name variants", f"{entity['name']}: " + " / ".join(entity["variants"]))
+
+
+def wording_plain(item: dict) -> str:
+    """A word-level diff as plain text: [-removed-] {+added+}."""
+    parts = []
+    for op in item.get("diff", []):
+        kind = op.get("op")
+        if kind == "equal":
+            parts.append(op.get("a", ""))
+        else:
+            if op.get("a"):
+                parts.append(f"[-{op['a']}-]")
+            if op.get("b"):
+                parts.append(f"{{+{op['b']}+}}")
+    return " ".join(p for p in parts if p)
+
+
+# --- plain text --------------------------------------------------------------------------
+
+
+def to_text(report: Report) -> str:
+    out = [f"newsclust: {headline(report)}", ""]
+    for number, story in enumerate(report.stories, start=1):
+        out.append(f"[{number}] {story.title}")
+        out.append(f"    {story_meta(story)}")
+        if story.summary and len(story.article_ids) > 1:
+            out.append("    Summary:")
+            for sentence in story.summary:
+                out.append(f"      - {sentence.text}  ({', '.join(sentence.sources)})")
+        out.append("    Articles:")
+        for aid in story.article_ids:
+            copy_of = story.duplicate_of.get(aid)
+            marker = f"      = copy of {copy_of}: " if copy_of else "      - "
+            out.append(marker + article_line(report.articles[aid]))
+        section = None
+        for name, line in difference_lines(story.differences):
+            if name != section:
+                out.append(f"    {name}:")
+                section = name
+            out.append(f"      * {line}")
+        wording = story.differences.get("wording") or []
+        if wording:
+            out.append("    Worded differently:")
+            for item in wording:
+                out.append(f"      * {' vs '.join(item['articles'])}: {wording_plain(item)}")
+        out.append("")
+    if report.skipped:
+        out.append(f"Skipped ({len(report.skipped)}):")
+        out.extend(f"  {item.path}: {item.reason}" for item in report.skipped)
+    return "\n".join(out).rstrip() + "\n"
+
+
+# --- Markdown ----------------------------------------------------------------------------
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+
+
+def wording_markdown(item: dict) -> str:
+    parts = []
+    for op in item.get("diff", []):
+        if op.get("op") == "equal":
+            parts.append(_md_escape(op.get("a", "")))
+        else:
+            if op.get("a"):
+                parts.append(f"~~{_md_escape(op['a'])}~~")
+            if op.get("b"):
+                parts.append(f"**{_md_escape(op['b'])}**")
+    return " ".join(p for p in parts if p)
+
+
+def to_markdown(report: Report) -> str:
+    out = ["# newsclust report", "", headline(report) + ".", ""]
+    for story in report.stories:
+        out += [f"## {_md_escape(story.title)}", "", f"*{story_meta(story)}*", ""]
+        if story.summary and len(story.article_ids) > 1:
+            out += ["**Summary**", ""]
+            out += [f"- {_md_escape(s.text)} — _{', '.join(s.sources)}_" for s in story.summary]
+            out.append("")
+        out += ["**Articles**", ""]
+        for aid in story.article_ids:
+            copy_of = story.duplicate_of.get(aid)
+            suffix = f" (copy of `{copy_of}`)" if copy_of else ""
+            out.append(f"- {_md_escape(article_line(report.articles[aid]))}{suffix}")
+        out.append("")
+        section = None
+        for name, line in difference_lines(story.differences):
+            if name != section:
+                out += ["", f"**{_md_escape(name)}**", ""]
+                section = name
+            out.append(f"- {_md_escape(line)}")
+        wording = story.differences.get("wording") or []
+        if wording:
+            out += ["", "**Worded differently** (~~first~~ **second**)", ""]
+            out += [f"- {' vs '.join(i['articles'])}: {wording_markdown(i)}" for i in wording]
+        out.append("")
+    if report.skipped:
+        out += ["## Skipped inputs", "", "| input | reason |", "| --- | --- |"]
+        out += [f"| {_md_escape(s.path)} | {_md_escape(s.reason)} |" for s in report.skipped]
+    return "\n".join(out).rstrip() + "\n"
+
+
+# --- rich --------------------------------------------------------------------------------
+
+
+def wording_rich(item: dict) -> Text:
+    text = Text()
+    for op in item.get("diff", []):
+        if op.get("op") == "equal":
+            text.append(op.get("a", "") + " ")
+        else:
+            if op.get("a"):
+                text.append(op["a"], style="bold red strike")
+                text.append(" ")
+            if op.get("b"):
+                text.append(op["b"], style="bold green")
+                text.append(" ")
+    return text
+
+
+def _story_panel(number: int, story: Story, report: Report) -> Panel:
+    parts: list[Any] = [Text(story_meta(story), style="dim")]
+    if story.summary and len(story.article_ids) > 1:
+        summary = Text()
+        for sentence in story.summary:
+            summary.append("• " + sentence.text)
+            summary.append(f"  ({', '.join(sentence.sources)})\n", style="dim")
+        parts += [Text("Summary", style="bold"), summary]
+    articles = Table.grid(padding=(0, 1))
+    for aid in story.article_ids:
+        copy_of = story.duplicate_of.get(aid)
+        marker = Text("=", style="yellow") if copy_of else Text("•")
+        line = Text(article_line(report.articles[aid]))
+        if copy_of:
+            line.append(f"  copy of {copy_of}", style="yellow")
+        articles.add_row(marker, line)
+    parts += [Text("Articles", style="bold"), articles]
+    section = None
+    for name, line in difference_lines(story.differences):
+        if name != section:
+            parts.append(Text(name, style="bold magenta"))
+            section = name
+        parts.append(Text("  ◦ " + line))
+    wording = story.differences.get("wording") or []
+    if wording:
+        parts.append(Text("Worded differently", style="bold magenta"))
+        for item in wording:
+            line = Text("  ◦ " + " vs ".join(item["articles"]) + ": ", style="dim")
+            line.append_text(wording_rich(item))
+            parts.append(line)
+    return Panel(Group(*parts), title=f"[bold][{number}] {story.title}", title_align="left")
+
+
+def render_rich(report: Report, console: Console) -> None:
+    console.print(Text("newsclust: " + headline(report), style="bold"))
+    for number, story in enumerate(report.stories, start=1):
+        console.print(_story_panel(number, story, report))
+    if report.skipped:
+        table = Table(title=f"Skipped ({len(report.skipped)})", title_justify="left")
+        table.add_column("input", overflow="fold")
+        table.add_column("reason", overflow="fold")
+        for item in report.skipped:
+            table.add_row(item.path, item.reason)
+        console.print(table)
+
+
+def render(report: Report, fmt: str, *, console: Console | None = None) -> str:
+    """The report in ``fmt`` as a string (rich output is captured with the console's width)."""
+    if fmt == "json":
+        return to_json(report)
+    if fmt == "jsonl":
+        return to_jsonl(report)
+    if fmt == "markdown":
+        return to_markdown(report)
+    if fmt == "text":
+        return to_text(report)
+    if fmt == "html":
+        from .render_html import to_html
+
+        return to_html(report)
+    if fmt == "rich":
+        console = console or Console()
+        with console.capture() as capture:
+            render_rich(report, console)
+        return capture.get()
+    raise ValueError(f"Unknown format {fmt!r}; choose one of {', '.join(FORMATS)}.")
