@@ -1,0 +1,815 @@
+"""Merged summary of one story, and the differences between its sources.
+
+``summarize_story(articles, max_sentences=5)`` takes the canonical articles of one story (copies
+already removed) and returns a :class:`StorySummary`:
+
+- ``title``: the most representative source title (highest word overlap with the other articles),
+  site names stripped ("... | Jordan Times"); without any title, the most central sentence cut to
+  about 12 words.
+- ``summary``: up to ``max_sentences`` sentences, chosen by centrality across the sources (a
+  sentence that several sources carry scores higher), redundancy removed (MMR), ordered by source
+  date then position. Each sentence lists, as ``sources``, every article carrying it or a close
+  counterpart.
+- ``differences``: JSON-ready, computed from the texts only::
+
+    {
+      "only_in":   {article_id: [fact, ...]},          # only articles that have such facts
+      "conflicts": [{"about": str, "values": {article_id: value}}],
+      "wording":   [{"articles": [a, b], "texts": [ta, tb], "diff": [op, ...]}],
+      "entities":  [{"name": str, "kind": str, "variants": [str, ...], "articles": [id, ...]}],
+    }
+
+  A *fact* in ``only_in`` is one of::
+
+    {"kind": "sentence", "text": "<a sentence no other source has a counterpart for>"}
+    {"kind": "entity", "text": "Nagorno Karabakh", "type": "place"}   # person/place/org/other
+    {"kind": "figure", "text": "$2.5 billion"}
+
+  listed sentences first (text order), then entities and figures (first mention order).
+  ``only_in`` is empty for a single-source story.
+
+  ``conflicts``: ``about`` is "death toll", "injured", "missing", "magnitude" (compared across
+  the whole texts), "place" (where each source puts the event: places right after verbs and
+  nouns such as "visited", "talks in", "city of", "struck near"; captions and datelines excluded),
+  "date" or a figure's noun (compared only between aligned sentences, to stay precise).
+
+  ``wording``: aligned quotes (always, when worded differently) and aligned sentences that are
+  similar but not identical; ``diff`` ops are ``{"op": "equal"|"delete"|"insert"|"replace",
+  "a": str, "b": str}`` over word tokens (see :mod:`newsclust.wording`).
+
+  ``entities``: names that several sources mention, or that are spelled more than one way. Variants
+  are grouped by ``entities.same_name``/``name_key`` and by surname ("Lavrov" joins "Sergei
+  Lavrov" when only one full name ends that way). ``name`` is the most frequent full-length
+  spelling.
+
+Everything is sorted explicitly, so the same articles (in any order) give the same output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from newsclust.entities import extract_entities, name_key, same_name
+from newsclust.models import Article, SummarySentence
+from newsclust.sentences import (
+    Sentence,
+    content_tokens,
+    fold,
+    quotes,
+    split_sentences,
+    word_tokens,
+)
+from newsclust.wording import quote_similarity, word_diff, word_ratio
+
+__all__ = ["StorySummary", "summarize_story"]
+
+logger = logging.getLogger(__name__)
+
+#: Cosine (TF-IDF) above which two sentences of different sources count as counterparts.
+ALIGN_THRESHOLD = 0.30
+#: Aligned sentences shown in ``wording`` must also share this share of their words, in order;
+#: below it a word diff is all "replace" and tells nothing.
+WORDING_MIN_RATIO = 0.45
+#: Quotes are aligned with each other above this similarity (see ``quote_similarity``).
+QUOTE_THRESHOLD = 0.45
+#: Caps that keep the all-pairs sentence similarity small for big stories (leads matter most).
+MAX_SENTENCES_PER_ARTICLE = 80
+MAX_SENTENCES_TOTAL = 3000
+MAX_WORDING = 40
+
+_ENTITY_KINDS = ("person", "place", "org", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class StorySummary:
+    title: str
+    summary: tuple[SummarySentence, ...]
+    differences: dict = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------
+# Preparing the articles
+
+
+@dataclass(slots=True)
+class _Doc:
+    """One article, split and annotated. ``offset`` is its first row in the sentence matrix."""
+
+    article: Article
+    order: int
+    sentences: list[Sentence]
+    mentions: list[list]  # entities.Entity per sentence
+    offset: int = 0
+
+
+def _story_order(articles: Sequence[Article]) -> list[Article]:
+    # Date first (undated last), then id: the output must not depend on the input order.
+    return sorted(articles, key=lambda a: (a.date is None, a.date or dt.date.min, a.id))
+
+
+def _prepare(articles: list[Article]) -> list[_Doc]:
+    per_article = max(10, min(MAX_SENTENCES_PER_ARTICLE, MAX_SENTENCES_TOTAL // len(articles)))
+    docs, offset = [], 0
+    for order, article in enumerate(articles):
+        sentences = split_sentences(article.text or "")
+        if len(sentences) > per_article:
+            logger.debug("article %s: using its first %d sentences", article.id, per_article)
+            sentences = sentences[:per_article]
+        mentions = [
+            [e for e in extract_entities(s.text) if e.kind in _ENTITY_KINDS] for s in sentences
+        ]
+        docs.append(_Doc(article, order, sentences, mentions, offset))
+        offset += len(sentences)
+    return docs
+
+
+# --------------------------------------------------------------------------------------------
+# Entity groups: spelling variants of one name across the story
+
+
+@dataclass(slots=True)
+class _Group:
+    texts: Counter = field(default_factory=Counter)  # spelling -> mentions
+    kinds: Counter = field(default_factory=Counter)
+    articles: dict = field(default_factory=dict)  # article id -> order
+
+    @property
+    def name(self) -> str:
+        # The most frequent spelling among the longest forms: "Sergei Lavrov", not "Lavrov".
+        longest = max(len(t.split()) for t in self.texts)
+        full = [t for t in self.texts if len(t.split()) == longest]
+        return min(full, key=lambda t: (-self.texts[t], t))
+
+    @property
+    def kind(self) -> str:
+        return min(self.kinds, key=lambda k: (-self.kinds[k], k))
+
+
+class _UnionFind:
+    def __init__(self, items: list[str]):
+        self.parent = {item: item for item in items}
+
+    def find(self, item: str) -> str:
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # Deterministic root: the smaller string.
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _tokens_match(short: list[str], long: list[str]) -> bool:
+    """``short`` equals the last words of ``long`` ("Tayyip Erdogan" in "Recep Tayyip Erdogan")."""
+    tail = long[-len(short) :]
+    return all(same_name(a, b) for a, b in zip(short, tail, strict=True))
+
+
+def _group_entities(docs: list[_Doc]) -> tuple[list[_Group], dict[str, int]]:
+    """Group entity spellings; returns the groups (sorted by name) and spelling -> group index."""
+    kinds: dict[str, Counter] = defaultdict(Counter)
+    for doc in docs:
+        for mentions in doc.mentions:
+            for entity in mentions:
+                kinds[entity.text][entity.kind] += 1
+    texts = sorted(kinds)
+    uf = _UnionFind(texts)
+    # Same key, or near spelling (compared within blocks, to avoid all pairs of names).
+    blocks: dict[tuple, list[str]] = defaultdict(list)
+    for text in texts:
+        key = name_key(text)
+        blocks[(len(text.split()), key[:1])].append(text)
+    for block in blocks.values():
+        for i, a in enumerate(block):
+            for b in block[i + 1 :]:
+                if name_key(a) == name_key(b) or same_name(a, b):
+                    uf.union(a, b)
+    # Shorter forms join a longer name they end ("Lavrov" -> "Sergei Lavrov"), but only when
+    # exactly one longer group fits: "Trump" must not glue Donald and Ivanka together.
+    by_length = sorted(texts, key=lambda t: (len(t.split()), t))
+    for short in by_length:
+        words = short.split()
+        roots = {
+            uf.find(long)
+            for long in texts
+            if len(long.split()) > len(words)
+            and _compatible(kinds[short], kinds[long])
+            and _tokens_match(words, long.split())
+        }
+        if len(roots) == 1:
+            uf.union(short, roots.pop())
+    groups_by_root: dict[str, _Group] = defaultdict(_Group)
+    for doc in docs:
+        for mentions in doc.mentions:
+            for entity in mentions:
+                group = groups_by_root[uf.find(entity.text)]
+                group.texts[entity.text] += 1
+                group.kinds[entity.kind] += 1
+                group.articles[doc.article.id] = doc.order
+    groups = sorted(groups_by_root.values(), key=lambda g: (g.name, sorted(g.texts)))
+    index = {text: i for i, g in enumerate(groups) for text in g.texts}
+    return groups, index
+
+
+def _compatible(kinds_a: Counter, kinds_b: Counter) -> bool:
+    """Two spellings may name one thing unless they are clearly of different kinds."""
+    a = {k for k in kinds_a if k != "other"}
+    b = {k for k in kinds_b if k != "other"}
+    return not a or not b or bool(a & b)
+
+
+# --------------------------------------------------------------------------------------------
+# Sentence similarity
+
+
+@dataclass(slots=True)
+class _Matrix:
+    """Sentence vectors and similarities for the whole story.
+
+    ``sim[i, j]`` is the cosine of sentences i and j; ``best[i, k]`` the best cosine of sentence
+    i with any sentence of article k (0 for its own article); ``owner[i]`` the article index.
+    """
+
+    vectors: object  # scipy sparse, rows L2-normalised
+    sim: np.ndarray
+    best: np.ndarray
+    owner: np.ndarray
+
+
+def _sentence_tokens(doc: _Doc, s: Sentence, entity_index: dict[str, int]) -> list[str]:
+    # A name counts once, as its entity group: "Sergey Lavrov" and "Sergei Lavrov" become the same
+    # token, and a long name ("Recep Tayyip Erdogan") does not outweigh the rest of the sentence.
+    mentions = [e for e in doc.mentions[s.index] if e.text in entity_index]
+    name_words = {t for e in mentions for t in content_tokens(e.text)}
+    tokens = [t for t in content_tokens(s.text) if t not in name_words]
+    return tokens + [f"@{entity_index[e.text]}" for e in mentions]
+
+
+def _similarities(docs: list[_Doc], entity_index: dict[str, int]) -> _Matrix:
+    rows = [_sentence_tokens(d, s, entity_index) for d in docs for s in d.sentences]
+    owner = np.array([d.order for d in docs for _ in d.sentences], dtype=np.int64)
+    if not any(rows):
+        n = len(rows)
+        return _Matrix(None, np.zeros((n, n), np.float32), np.zeros((n, len(docs))), owner)
+    vectorizer = TfidfVectorizer(analyzer=lambda tokens: tokens, sublinear_tf=True, norm="l2")
+    vectors = vectorizer.fit_transform(rows)
+    sim = (vectors @ vectors.T).toarray().astype(np.float32)
+    np.fill_diagonal(sim, 0.0)
+    best = np.zeros((len(rows), len(docs)), dtype=np.float32)
+    for doc in docs:
+        if doc.sentences:
+            block = sim[:, doc.offset : doc.offset + len(doc.sentences)]
+            best[:, doc.order] = block.max(axis=1)
+    best[np.arange(len(rows)), owner] = 0.0
+    return _Matrix(vectors, sim, best, owner)
+
+
+# --------------------------------------------------------------------------------------------
+# Summary
+
+
+def _scores(docs: list[_Doc], matrix: _Matrix) -> np.ndarray:
+    """Centrality of each sentence: support by other sources, closeness to the story, position."""
+    n_rows = matrix.sim.shape[0]
+    if n_rows == 0:
+        return np.zeros(0)
+    # Centroid of the articles (each normalised, so long articles do not outweigh short ones).
+    centroid = np.zeros(matrix.vectors.shape[1]) if matrix.vectors is not None else None
+    central = np.zeros(n_rows)
+    if centroid is not None:
+        for doc in docs:
+            if doc.sentences:
+                block = matrix.vectors[doc.offset : doc.offset + len(doc.sentences)]
+                vec = np.asarray(block.sum(axis=0)).ravel()
+                norm = np.linalg.norm(vec)
+                if norm:
+                    centroid += vec / norm
+        norm = np.linalg.norm(centroid)
+        if norm:
+            central = matrix.vectors @ (centroid / norm)
+    support = np.zeros(n_rows)
+    if len(docs) > 1:
+        support = matrix.best.sum(axis=1) / (len(docs) - 1)
+    position = np.array([max(0.0, 1.0 - s.index / 8) for d in docs for s in d.sentences])
+    score = 0.45 * support + 0.35 * central + 0.2 * position
+    for doc in docs:
+        for s in doc.sentences:
+            n_words = len(word_tokens(s.text))
+            # Captions and fragments are poor summary sentences; very long ones read badly.
+            if s.caption or n_words < 6 or n_words > 60:
+                score[doc.offset + s.index] -= 1.0
+    return score
+
+
+def _select(docs: list[_Doc], matrix: _Matrix, score: np.ndarray, k: int) -> list[int]:
+    """MMR: best score first, each next one penalised by its similarity to those chosen."""
+    candidates = sorted(range(len(score)), key=lambda i: (-score[i], i))
+    chosen: list[int] = []
+    while len(chosen) < k and candidates:
+        best_i, best_value = None, -np.inf
+        for i in candidates:
+            redundancy = max((matrix.sim[i, j] for j in chosen), default=0.0)
+            if redundancy >= ALIGN_THRESHOLD:
+                continue  # a counterpart of a chosen sentence says the same thing
+            value = 0.75 * score[i] - 0.25 * redundancy
+            if value > best_value:
+                best_i, best_value = i, value
+        if best_i is None:
+            break
+        chosen.append(best_i)
+        candidates.remove(best_i)
+    return chosen
+
+
+def _sources(docs: list[_Doc], matrix: _Matrix, row: int) -> tuple[str, ...]:
+    own = int(matrix.owner[row])
+    return tuple(
+        d.article.id
+        for d in docs
+        if d.order == own or matrix.best[row, d.order] >= ALIGN_THRESHOLD
+    )
+
+
+def _locate(docs: list[_Doc], row: int) -> tuple[_Doc, Sentence]:
+    for doc in docs:
+        if doc.offset <= row < doc.offset + len(doc.sentences):
+            return doc, doc.sentences[row - doc.offset]
+    raise IndexError(row)
+
+
+def _summary(docs: list[_Doc], matrix: _Matrix, score: np.ndarray, k: int) -> list[int]:
+    rows = _select(docs, matrix, score, k)
+    # Docs are in date order, so sorting rows sorts by source date, then position in text.
+    return sorted(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Title
+
+
+_SITE_SEPARATOR = re.compile(r"\s+[|–—-]\s+|\s*\|\s*")
+
+
+def _strip_site(title: str) -> str:
+    """Drop a site name before or after the headline ("... | Jordan Times", "CNN - ...")."""
+    parts = [p.strip() for p in _SITE_SEPARATOR.split(" ".join(title.split())) if p.strip()]
+    if len(parts) < 2:
+        return " ".join(title.split())
+
+    def is_site(part: str) -> bool:
+        words = part.split()
+        return len(words) <= 4 and all(w[:1].isupper() or not w[:1].isalpha() for w in words)
+
+    while len(parts) > 1 and is_site(parts[-1]) and len(" ".join(parts[:-1]).split()) >= 3:
+        parts.pop()
+    while len(parts) > 1 and is_site(parts[0]) and len(" ".join(parts[1:]).split()) >= 3:
+        parts.pop(0)
+    return " - ".join(parts)
+
+
+def _title(docs: list[_Doc], matrix: _Matrix, score: np.ndarray) -> str:
+    titled = [(d, _strip_site(d.article.title)) for d in docs if (d.article.title or "").strip()]
+    if titled:
+        bags = {d.article.id: set(content_tokens(f"{d.article.title or ''} {d.article.text}"))
+                for d in docs}
+
+        def representativeness(item: tuple[_Doc, str]) -> float:
+            doc, title = item
+            words = set(content_tokens(title))
+            others = [bags[d.article.id] for d in docs if d is not doc]
+            if not words or not others:
+                return 0.0
+            return sum(len(words & bag) / len(words) for bag in others) / len(others)
+
+        best = max(titled, key=lambda item: (representativeness(item), -item[0].order))
+        return best[1]
+    if len(score) == 0:
+        return ""
+    top = min(range(len(score)), key=lambda i: (-score[i], i))
+    return _shorten(_locate(docs, top)[1].text)
+
+
+def _shorten(sentence: str, limit: int = 12) -> str:
+    """A headline-sized version of a sentence: its first clause, or its first ``limit`` words."""
+    text = sentence.strip().rstrip(".!?")
+    words = text.split()
+    if len(words) <= limit + 2:
+        return text
+    clause = re.split(r",\s|;\s|\s[—–]\s", text)[0].split()
+    if 6 <= len(clause) <= limit + 2:
+        return " ".join(clause)
+    return " ".join(words[:limit]).rstrip(",;:") + "…"
+
+
+# --------------------------------------------------------------------------------------------
+# Figures
+
+
+_WORD_NUMBERS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_SCALES = {"thousand": 1e3, "million": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
+_FIGURE = re.compile(
+    r"(?<![\w.\-/$€£¥])"  # not part of a model name (S-400), a version or a date (2020/12)
+    r"(?P<qual>(?:at least|more than|less than|fewer than|over|about|around|nearly|almost|some|"
+    r"up to|roughly|approximately)\s+)?"
+    r"(?P<cur>US\$|[$€£¥])?\s?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
+    + r"(?:" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")\b"
+    + r")(?![\w,]*\d)"
+    r"(?P<scale>\s(?:thousand|million|mn|billion|bn|trillion)\b)?"
+    r"(?P<pct>\s?%|\spercent\b|\sper cent\b)?",
+    re.IGNORECASE,
+)
+
+#: The measures of an event that sources report and that must agree across the whole texts.
+_MEASURES = {
+    "death toll": re.compile(
+        r"^\W*(?:\w+\W+){0,3}?(?:dead|killed|died|deaths?|lives|fatalities|bodies|perished)\b",
+        re.I,
+    ),
+    "injured": re.compile(r"^\W*(?:\w+\W+){0,3}?(?:injured|wounded|hurt|injuries)\b", re.I),
+    "missing": re.compile(r"^\W*(?:\w+\W+){0,3}?missing\b", re.I),
+}
+_MEASURES_BEFORE = {
+    "death toll": re.compile(r"(?:death toll|toll|killing|killed)\W+(?:\w+\W+){0,2}$", re.I),
+    "injured": re.compile(r"(?:injuring|wounding)\W+(?:\w+\W+){0,2}$", re.I),
+}
+_MAGNITUDE_BEFORE = re.compile(r"magnitude(?:\s+of)?[\s-]*$", re.I)
+_MAGNITUDE_AFTER = re.compile(r"^[\s-]*magnitude\b|^\W*(?:\w+\W+){0,4}?richter\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class _Figure:
+    text: str  # as shown: "$2.5 billion", "more than 6,000 lives", "magnitude 5.8"
+    value: float
+    about: str  # a measure ("death toll"...), "amount", "percent" or the noun counted
+    measure: bool  # about is an event measure, comparable across whole texts
+    sentence: int  # index of the sentence in its article
+
+
+def _year_like(match: re.Match, after: str) -> bool:
+    num = match.group("num")
+    return (
+        not match.group("cur")
+        and not match.group("scale")
+        and num.isdigit()
+        and 1900 <= int(num) <= 2100
+        and not re.match(r"^\s*(?:people|dead|killed|troops|soldiers)", after)
+    )
+
+
+def _figures(sentence: Sentence) -> list[_Figure]:
+    text = sentence.text
+    found = []
+    for match in _FIGURE.finditer(text):
+        num = match.group("num").lower()
+        before, after = text[: match.start()], text[match.end() :]
+        if _year_like(match, after) or re.match(r"^[:/]\d", after):
+            continue  # years and times are dates, not figures
+        value = float(_WORD_NUMBERS.get(num) or num.replace(",", ""))
+        scale = (match.group("scale") or "").strip().lower()
+        value *= _SCALES.get(scale, 1.0)
+        core = match.group(0).strip()
+        figure = _classify(core, value, match, before, after, sentence.index)
+        if figure:
+            found.append(figure)
+    return found
+
+
+def _classify(core, value, match, before, after, index) -> _Figure | None:
+    if _MAGNITUDE_BEFORE.search(before) or _MAGNITUDE_AFTER.match(after):
+        return _Figure(f"magnitude {match.group('num')}", value, "magnitude", True, index)
+    if match.group("cur"):
+        return _Figure(core, value, "amount", False, index)
+    if match.group("pct"):
+        return _Figure(core, value, "percent", False, index)
+    for about, pattern in _MEASURES.items():
+        hit = pattern.match(after)
+        if hit:
+            return _Figure(f"{core}{after[: hit.end()]}".strip(), value, about, True, index)
+    for about, pattern in _MEASURES_BEFORE.items():
+        if pattern.search(before):
+            noun = _noun_after(after)
+            return _Figure(f"{core} {noun[0]}".strip(), value, about, True, index)
+    noun = _noun_after(after)
+    if not noun[1]:
+        return None  # a bare number with nothing counted: too vague to compare
+    return _Figure(f"{core}{noun[0]}".rstrip() if noun[0].startswith("-")
+                   else f"{core} {noun[0]}".strip(), value, noun[1], False, index)
+
+
+def _noun_after(after: str) -> tuple[str, str]:
+    """The words after a number up to the thing counted: ("Russian journalists", "journalist")."""
+    hyphen = re.match(r"^-(\w+)", after)
+    if hyphen:  # "six-week war": the unit is the hyphenated word
+        return f"-{hyphen.group(1)}", fold(hyphen.group(1))
+    words = re.match(r"^\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+)", after)
+    if not words:
+        return "", ""
+    shown: list[str] = []
+    for word in words.group(1).split():
+        shown.append(word)
+        low = fold(word)
+        if word[:1].isupper() or low in {"more", "other", "of", "the", "a"}:
+            continue  # "two Russian journalists": skip the adjective of nationality
+        return " ".join(shown), content_tokens(word)[0] if content_tokens(word) else ""
+    return "", ""
+
+
+# --------------------------------------------------------------------------------------------
+# Dates and places
+
+
+_WEEKDAY = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+_CALENDAR = re.compile(
+    rf"\b(?:(?P<d1>\d{{1,2}})\s+(?P<m1>{_MONTHS})\.?|(?P<m2>{_MONTHS})\.?\s+(?P<d2>\d{{1,2}}))\b"
+)
+
+
+def _dates(text: str) -> dict[str, set[str]]:
+    """Explicit days in a sentence, by kind: weekday names and calendar days ("29 Dec")."""
+    calendar = set()
+    for m in _CALENDAR.finditer(text):
+        month = (m.group("m1") or m.group("m2"))[:3].lower()
+        calendar.add(f"{int(m.group('d1') or m.group('d2'))} {month}")
+    return {"weekday": {w.lower() for w in _WEEKDAY.findall(text)}, "calendar": calendar}
+
+
+#: Words right before a place that make it the place of the event (not a background place).
+_EVENT_PLACE_TRIGGER = re.compile(
+    r"(?:\bvisit(?:ed|ing|s)?|\barriv(?:ed|es|ing)\s+(?:in|at)"
+    r"|\b(?:met|meet|meets|meeting|meetings|talks|summit|conference|held|hosted|gathered|signed)"
+    r"\s+(?:\w+\s+){0,2}?(?:in|at)"
+    r"|\b(?:city|town|village|resort|capital|province|region)\s+of"
+    r"|\b(?:struck|hit|rocked|shook)(?:\s+(?:near|off))?|\bepicent(?:er|re)\s+(?:\w+\s+){0,2}?"
+    r"(?:in|near|off))\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+
+
+#: A lower-case content word right after a name: the name qualifies it ("Turkish government").
+_MODIFIER = re.compile(r"^[\s-]+(?!(?:for|to|in|on|at|and|or|but|with|from|by|of|as|after|before|"
+                       r"which|who|where|that|this|last|next|early|late|earlier|later)\b)[a-z]")
+
+
+def _event_places(doc: _Doc, entity_index: dict[str, int], groups: list[_Group]) -> dict:
+    """Places each source gives for the event: entity group index -> spelling as written."""
+    places: dict[int, str] = {}
+    for s in doc.sentences:
+        if s.caption:
+            continue  # captions place the photo, e.g. a meeting room, not the reported event
+        for entity in doc.mentions[s.index]:
+            group = entity_index.get(entity.text)
+            if group is None or groups[group].kind not in ("place", "other"):
+                continue
+            for match in re.finditer(re.escape(entity.text), s.text):
+                if _MODIFIER.match(s.text[match.end() :]):
+                    continue  # "the Russian city of Sochi": a name used as an adjective
+                if _EVENT_PLACE_TRIGGER.search(s.text[: match.start()][-60:]):
+                    places.setdefault(group, entity.text)
+                    break
+    return places
+
+
+# --------------------------------------------------------------------------------------------
+# Differences
+
+
+def _pairs(docs: list[_Doc], matrix: _Matrix) -> list[tuple[int, int]]:
+    """Aligned sentence pairs (i earlier article, j later): j's best counterpart in i's article.
+
+    Each sentence j is paired once, with the earliest article where it has a counterpart, so a
+    story of many sources gives a list that grows with the sentences, not with their pairs.
+    """
+    pairs = []
+    for j in range(matrix.sim.shape[0]):
+        own = int(matrix.owner[j])
+        for doc in docs[:own]:
+            if not doc.sentences or matrix.best[j, doc.order] < ALIGN_THRESHOLD:
+                continue
+            block = matrix.sim[j, doc.offset : doc.offset + len(doc.sentences)]
+            pairs.append((doc.offset + int(np.argmax(block)), j))
+            break
+    return sorted(pairs)
+
+
+def _only_in(docs, matrix, groups, figures) -> dict[str, list[dict]]:
+    if len(docs) < 2:
+        return {}
+    out: dict[str, list[dict]] = {}
+    for doc in docs:
+        facts: list[dict] = []
+        for s in doc.sentences:
+            row = doc.offset + s.index
+            if matrix.best[row].max(initial=0.0) < ALIGN_THRESHOLD:
+                facts.append({"kind": "sentence", "text": s.text})
+        facts += _only_entities(doc, groups)
+        other_values = {f.value for d in docs if d is not doc for f in figures[d.order]}
+        seen = set()
+        for figure in figures[doc.order]:
+            if figure.value not in other_values and figure.text not in seen:
+                seen.add(figure.text)
+                facts.append({"kind": "figure", "text": figure.text})
+        if facts:
+            out[doc.article.id] = facts
+    return out
+
+
+def _only_entities(doc: _Doc, groups: list[_Group]) -> list[dict]:
+    facts, seen = [], set()
+    for mentions in doc.mentions:
+        for entity in mentions:
+            group = next((g for g in groups if entity.text in g.texts), None)
+            if group is None or list(group.articles) != [doc.article.id] or id(group) in seen:
+                continue
+            seen.add(id(group))
+            facts.append({"kind": "entity", "text": group.name, "type": group.kind})
+    return facts
+
+
+def _measure_conflicts(docs: list[_Doc], figures: dict[int, list[_Figure]]) -> list[dict]:
+    """Event measures (death toll, magnitude...) whose values no two sources share."""
+    conflicts = []
+    abouts = sorted({f.about for figs in figures.values() for f in figs if f.measure})
+    for about in abouts:
+        values: dict[str, tuple[set[float], list[str]]] = {}
+        for doc in docs:
+            mine = [f for f in figures[doc.order] if f.measure and f.about == about]
+            if mine:
+                texts = list(dict.fromkeys(f.text for f in mine))
+                values[doc.article.id] = ({f.value for f in mine}, texts)
+        sets = [v[0] for v in values.values()]
+        # Updates ("rose from 12 to 14") overlap; only disjoint sets are a real disagreement.
+        if any(a.isdisjoint(b) for i, a in enumerate(sets) for b in sets[i + 1 :]):
+            conflicts.append(
+                {"about": about, "values": {k: "; ".join(v[1]) for k, v in values.items()}}
+            )
+    return conflicts
+
+
+def _aligned_conflicts(docs, matrix, pairs, figures) -> list[dict]:
+    """Figures with the same noun, and explicit days, that differ between aligned sentences."""
+    conflicts = []
+    for i, j in pairs:
+        (doc_a, sa), (doc_b, sb) = _locate(docs, i), _locate(docs, j)
+        ids = (doc_a.article.id, doc_b.article.id)
+        fa = [f for f in figures[doc_a.order] if f.sentence == sa.index and not f.measure]
+        fb = [f for f in figures[doc_b.order] if f.sentence == sb.index and not f.measure]
+        for about in sorted({f.about for f in fa} & {f.about for f in fb}):
+            va = {f.value: f.text for f in fa if f.about == about}
+            vb = {f.value: f.text for f in fb if f.about == about}
+            if va.keys().isdisjoint(vb.keys()):
+                values = {ids[0]: "; ".join(va.values()), ids[1]: "; ".join(vb.values())}
+                conflicts.append({"about": about, "values": values})
+        da, db = _dates(sa.text), _dates(sb.text)
+        for kind in ("calendar", "weekday"):
+            if da[kind] and db[kind] and da[kind].isdisjoint(db[kind]):
+                values = {ids[0]: ", ".join(sorted(da[kind])), ids[1]: ", ".join(sorted(db[kind]))}
+                conflicts.append({"about": "date", "values": values})
+    return conflicts
+
+
+def _place_conflict(docs, groups, entity_index) -> list[dict]:
+    places = {d.article.id: _event_places(d, entity_index, groups) for d in docs}
+    places = {k: v for k, v in places.items() if v}
+    keys = [set(v) for v in places.values()]
+    if not any(a.isdisjoint(b) for i, a in enumerate(keys) for b in keys[i + 1 :]):
+        return []
+    values = {k: ", ".join(v[g] for g in sorted(v)) for k, v in places.items()}
+    return [{"about": "place", "values": values}]
+
+
+def _conflicts(docs, matrix, pairs, figures, groups, entity_index) -> list[dict]:
+    if len(docs) < 2:
+        return []
+    found = _measure_conflicts(docs, figures)
+    found += _aligned_conflicts(docs, matrix, pairs, figures)
+    found += _place_conflict(docs, groups, entity_index)
+    unique = {}
+    for conflict in found:
+        key = (conflict["about"], tuple(sorted(conflict["values"].items())))
+        unique.setdefault(key, conflict)
+    return [unique[k] for k in sorted(unique)]
+
+
+def _quote_pairs(docs: list[_Doc]) -> list[tuple[int, str, int, str]]:
+    """Aligned quotes worded differently: (article a order, quote a, article b order, quote b)."""
+    quoted = [quotes(d.article.text or "") for d in docs]
+    pairs = []
+    for b, doc_b in enumerate(docs):
+        for qb in quoted[b]:
+            for a in range(b):
+                scored = [(quote_similarity(qa, qb), -n, qa) for n, qa in enumerate(quoted[a])]
+                if not scored:
+                    continue
+                similarity, _, qa = max(scored)
+                if similarity >= QUOTE_THRESHOLD:
+                    if fold(" ".join(word_tokens(qa))) != fold(" ".join(word_tokens(qb))):
+                        pairs.append((a, qa, b, qb))
+                    break  # paired with the earliest source that has it (even if identical)
+    return pairs
+
+
+def _wording(docs: list[_Doc], pairs: list[tuple[int, int]]) -> list[dict]:
+    entries = []
+    quote_pairs = _quote_pairs(docs)
+    for a, qa, b, qb in quote_pairs:
+        entries.append(((a, b, 0), _wording_entry(docs[a], qa, docs[b], qb)))
+    for i, j in pairs:
+        (doc_a, sa), (doc_b, sb) = _locate(docs, i), _locate(docs, j)
+        if fold(" ".join(word_tokens(sa.text))) == fold(" ".join(word_tokens(sb.text))):
+            continue
+        if word_ratio(sa.text, sb.text) < WORDING_MIN_RATIO:
+            continue
+        # The quote entry already shows what differs in a quoted sentence.
+        if any(a == doc_a.order and b == doc_b.order and qa in sa.text and qb in sb.text
+               for a, qa, b, qb in quote_pairs):
+            continue
+        entries.append(((doc_a.order, doc_b.order, 1), _wording_entry(doc_a, sa.text, doc_b,
+                                                                      sb.text)))
+    entries.sort(key=lambda e: (e[0], e[1]["texts"]))
+    if len(entries) > MAX_WORDING:
+        logger.debug("wording: keeping %d of %d aligned pairs", MAX_WORDING, len(entries))
+    return [entry for _, entry in entries[:MAX_WORDING]]
+
+
+def _wording_entry(doc_a: _Doc, text_a: str, doc_b: _Doc, text_b: str) -> dict:
+    return {
+        "articles": [doc_a.article.id, doc_b.article.id],
+        "texts": [text_a, text_b],
+        "diff": word_diff(text_a, text_b),
+    }
+
+
+def _entities(docs: list[_Doc], groups: list[_Group]) -> list[dict]:
+    entries = []
+    for group in groups:
+        full_forms = {t for t in group.texts if not _is_short_form(t, group.texts)}
+        if len(group.articles) < 2 and len(full_forms) < 2:
+            continue
+        entries.append(
+            {
+                "name": group.name,
+                "kind": group.kind,
+                "variants": sorted(group.texts),
+                "articles": sorted(group.articles, key=lambda k: (group.articles[k], k)),
+            }
+        )
+    return entries
+
+
+def _is_short_form(text: str, texts) -> bool:
+    """"Lavrov" beside "Sergei Lavrov" is a short form, not a different spelling."""
+    words = text.split()
+    return any(len(t.split()) > len(words) and t.split()[-len(words) :] == words for t in texts)
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+
+
+def summarize_story(articles: Sequence[Article], *, max_sentences: int = 5) -> StorySummary:
+    """Summarise one story's canonical articles and list where the sources differ."""
+    if not articles:
+        raise ValueError("summarize_story needs at least one article. Got none.")
+    if max_sentences < 1:
+        raise ValueError(
+            f"The 'max_sentences' parameter of summarize_story must be >= 1. "
+            f"Got {max_sentences} instead."
+        )
+    docs = _prepare(_story_order(articles))
+    groups, entity_index = _group_entities(docs)
+    matrix = _similarities(docs, entity_index)
+    score = _scores(docs, matrix)
+    rows = _summary(docs, matrix, score, max_sentences)
+    summary = tuple(
+        SummarySentence(_locate(docs, r)[1].text, _sources(docs, matrix, r)) for r in rows
+    )
+    figures = {d.order: [f for s in d.sentences for f in _figures(s)] for d in docs}
+    pairs = _pairs(docs, matrix) if len(docs) > 1 else []
+    differences = {
+        "only_in": _only_in(docs, matrix, groups, figures),
+        "conflicts": _conflicts(docs, matrix, pairs, figures, groups, entity_index),
+        "wording": _wording(docs, pairs),
+        "entities": _entities(docs, groups),
+    }
+    return StorySummary(_title(docs, matrix, score), summary, differences)
