@@ -111,7 +111,9 @@ def stem(word: str) -> str:
         ("ies", "y", 5),
         ("ing", "", 6),
         ("ed", "", 5),
-        ("es", "", 5),
+        ("ches", "ch", 6),
+        ("shes", "sh", 6),
+        ("xes", "x", 5),
         ("s", "", 4),
     ):
         if w.endswith(suffix) and len(w) >= min_len and not w.endswith("ss"):

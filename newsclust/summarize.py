@@ -60,11 +60,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from newsclust.entities import extract_entities, name_key, same_name
 from newsclust.models import Article, SummarySentence
 from newsclust.sentences import (
+    STOPWORDS,
     Sentence,
     content_tokens,
     fold,
     quotes,
     split_sentences,
+    stem,
     word_tokens,
 )
 from newsclust.wording import quote_similarity, word_diff, word_ratio
@@ -138,19 +140,28 @@ def _prepare(articles: list[Article]) -> list[_Doc]:
 @dataclass(slots=True)
 class _Group:
     texts: Counter = field(default_factory=Counter)  # spelling -> mentions
-    kinds: Counter = field(default_factory=Counter)
+    kinds: Counter = field(default_factory=Counter)  # (spelling, kind) -> mentions
     articles: dict = field(default_factory=dict)  # article id -> order
-
-    @property
-    def name(self) -> str:
-        # The most frequent spelling among the longest forms: "Sergei Lavrov", not "Lavrov".
-        longest = max(len(t.split()) for t in self.texts)
-        full = [t for t in self.texts if len(t.split()) == longest]
-        return min(full, key=lambda t: (-self.texts[t], t))
+    standalone: bool = False  # seen at least once as a name, not as a modifier ("Russian-led")
 
     @property
     def kind(self) -> str:
-        return min(self.kinds, key=lambda k: (-self.kinds[k], k))
+        # The extractor types a surname alone as "other" ("Lavrov"): a typed mention wins.
+        counts = Counter()
+        for (_, kind), n in self.kinds.items():
+            counts[kind] += n
+        typed = [k for k in counts if k != "other"] or ["other"]
+        return min(typed, key=lambda k: (-counts[k], k))
+
+    @property
+    def name(self) -> str:
+        # The most frequent spelling among the longest forms of the group's kind:
+        # "Sergei Lavrov" rather than "Lavrov", "Russia" (place) rather than "Russian".
+        kind = self.kind
+        pool = sorted({t for (t, k) in self.kinds if k == kind}) or sorted(self.texts)
+        longest = max(len(t.split()) for t in pool)
+        full = [t for t in pool if len(t.split()) == longest]
+        return min(full, key=lambda t: (-self.texts[t], t))
 
 
 class _UnionFind:
@@ -211,15 +222,24 @@ def _group_entities(docs: list[_Doc]) -> tuple[list[_Group], dict[str, int]]:
             uf.union(short, roots.pop())
     groups_by_root: dict[str, _Group] = defaultdict(_Group)
     for doc in docs:
-        for mentions in doc.mentions:
+        for s, mentions in zip(doc.sentences, doc.mentions, strict=True):
             for entity in mentions:
                 group = groups_by_root[uf.find(entity.text)]
                 group.texts[entity.text] += 1
-                group.kinds[entity.kind] += 1
+                group.kinds[(entity.text, entity.kind)] += 1
                 group.articles[doc.article.id] = doc.order
+                group.standalone = group.standalone or not _used_as_modifier(entity.text, s.text)
     groups = sorted(groups_by_root.values(), key=lambda g: (g.name, sorted(g.texts)))
     index = {text: i for i, g in enumerate(groups) for text in g.texts}
     return groups, index
+
+
+def _used_as_modifier(name: str, sentence: str) -> bool:
+    """True when every use of ``name`` qualifies a noun ("Russian-mediated truce", "AFP photo")."""
+    if re.search(r"-[a-z]", name):
+        return True
+    ends = [m.end() for m in re.finditer(re.escape(name), sentence)]
+    return bool(ends) and all(_qualifies_noun(sentence[end:]) for end in ends)
 
 
 def _compatible(kinds_a: Counter, kinds_b: Counter) -> bool:
@@ -335,9 +355,7 @@ def _select(docs: list[_Doc], matrix: _Matrix, score: np.ndarray, k: int) -> lis
 def _sources(docs: list[_Doc], matrix: _Matrix, row: int) -> tuple[str, ...]:
     own = int(matrix.owner[row])
     return tuple(
-        d.article.id
-        for d in docs
-        if d.order == own or matrix.best[row, d.order] >= ALIGN_THRESHOLD
+        d.article.id for d in docs if d.order == own or matrix.best[row, d.order] >= ALIGN_THRESHOLD
     )
 
 
@@ -349,9 +367,23 @@ def _locate(docs: list[_Doc], row: int) -> tuple[_Doc, Sentence]:
 
 
 def _summary(docs: list[_Doc], matrix: _Matrix, score: np.ndarray, k: int) -> list[int]:
-    rows = _select(docs, matrix, score, k)
-    # Docs are in date order, so sorting rows sorts by source date, then position in text.
-    return sorted(rows)
+    """Chosen rows in reading order: source date, then position in the text.
+
+    A sentence stands where the earliest source that carries it (or a counterpart) puts it, so
+    a later source's better wording of the lead still comes first. Docs are in date order, so
+    the row number of that counterpart is the sort key.
+    """
+
+    def earliest(row: int) -> tuple[int, int]:
+        for doc in docs:
+            if doc.order == matrix.owner[row]:
+                return (row, row)
+            if doc.sentences and matrix.best[row, doc.order] >= ALIGN_THRESHOLD:
+                block = matrix.sim[row, doc.offset : doc.offset + len(doc.sentences)]
+                return (doc.offset + int(np.argmax(block)), row)
+        return (row, row)
+
+    return sorted(_select(docs, matrix, score, k), key=earliest)
 
 
 # --------------------------------------------------------------------------------------------
@@ -381,8 +413,10 @@ def _strip_site(title: str) -> str:
 def _title(docs: list[_Doc], matrix: _Matrix, score: np.ndarray) -> str:
     titled = [(d, _strip_site(d.article.title)) for d in docs if (d.article.title or "").strip()]
     if titled:
-        bags = {d.article.id: set(content_tokens(f"{d.article.title or ''} {d.article.text}"))
-                for d in docs}
+        bags = {
+            d.article.id: set(content_tokens(f"{d.article.title or ''} {d.article.text}"))
+            for d in docs
+        }
 
         def representativeness(item: tuple[_Doc, str]) -> float:
             doc, title = item
@@ -429,7 +463,9 @@ _FIGURE = re.compile(
     r"up to|roughly|approximately)\s+)?"
     r"(?P<cur>US\$|[$€£¥])?\s?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
-    + r"(?:" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")\b"
+    + r"(?:"
+    + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
+    + r")\b"
     + r")(?![\w,]*\d)"
     r"(?P<scale>\s(?:thousand|million|mn|billion|bn|trillion)\b)?"
     r"(?P<pct>\s?%|\spercent\b|\sper cent\b)?",
@@ -509,16 +545,33 @@ def _classify(core, value, match, before, after, index) -> _Figure | None:
     noun = _noun_after(after)
     if not noun[1]:
         return None  # a bare number with nothing counted: too vague to compare
-    return _Figure(f"{core}{noun[0]}".rstrip() if noun[0].startswith("-")
-                   else f"{core} {noun[0]}".strip(), value, noun[1], False, index)
+    if noun[1] in _CURRENCY_WORDS:  # "2.5 billion dollars" is the same fact as "$2.5 billion"
+        return _Figure(f"{core} {noun[0]}", value, "amount", False, index)
+    return _Figure(
+        f"{core}{noun[0]}".rstrip() if noun[0].startswith("-") else f"{core} {noun[0]}".strip(),
+        value,
+        noun[1],
+        False,
+        index,
+    )
+
+
+#: Nouns too generic to make a count a fact of its own ("the two countries", "both sides").
+_GENERIC_NOUNS = frozenset(map(stem, ("country", "side", "nation", "time", "way", "thing", "part")))
+_CURRENCY_WORDS = frozenset(
+    map(stem, ("dollar", "euro", "pound", "usd", "eur", "yuan", "rouble", "ruble"))
+)
 
 
 def _noun_after(after: str) -> tuple[str, str]:
     """The words after a number up to the thing counted: ("Russian journalists", "journalist")."""
-    hyphen = re.match(r"^-(\w+)", after)
+    hyphen = re.match(r"^-(\w+)(\s+[a-z]\w*)?", after)
     if hyphen:  # "six-week war": the unit is the hyphenated word
-        return f"-{hyphen.group(1)}", fold(hyphen.group(1))
-    words = re.match(r"^\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+)", after)
+        noun = hyphen.group(2) or ""
+        if noun.strip() in STOPWORDS:
+            noun = ""
+        return f"-{hyphen.group(1)}{noun}", fold(hyphen.group(1))
+    words = re.match(r"^\s+((?:[\w’'-]+\s+){0,2}[\w’'-]+)", after)
     if not words:
         return "", ""
     shown: list[str] = []
@@ -527,7 +580,8 @@ def _noun_after(after: str) -> tuple[str, str]:
         low = fold(word)
         if word[:1].isupper() or low in {"more", "other", "of", "the", "a"}:
             continue  # "two Russian journalists": skip the adjective of nationality
-        return " ".join(shown), content_tokens(word)[0] if content_tokens(word) else ""
+        stems = content_tokens(word)
+        return (" ".join(shown), stems[0]) if stems else ("", "")
     return "", ""
 
 
@@ -566,9 +620,15 @@ _EVENT_PLACE_TRIGGER = re.compile(
 )
 
 
-#: A lower-case content word right after a name: the name qualifies it ("Turkish government").
-_MODIFIER = re.compile(r"^[\s-]+(?!(?:for|to|in|on|at|and|or|but|with|from|by|of|as|after|before|"
-                       r"which|who|where|that|this|last|next|early|late|earlier|later)\b)[a-z]")
+#: Lower-case words after a name that do not make it an adjective ("Moscow last week").
+_NOT_QUALIFIED = STOPWORDS | {"last", "next", "early", "late", "earlier", "later", "today"}
+
+
+def _qualifies_noun(rest: str) -> bool:
+    """True when ``rest`` (the text right after a name) starts with a noun the name qualifies:
+    "Turkish government", "Russian-mediated truce", "AFP photo"."""
+    match = re.match(r"[\s-]+([a-z][\w'’-]*)", rest)
+    return bool(match) and match.group(1) not in _NOT_QUALIFIED
 
 
 def _event_places(doc: _Doc, entity_index: dict[str, int], groups: list[_Group]) -> dict:
@@ -582,7 +642,7 @@ def _event_places(doc: _Doc, entity_index: dict[str, int], groups: list[_Group])
             if group is None or groups[group].kind not in ("place", "other"):
                 continue
             for match in re.finditer(re.escape(entity.text), s.text):
-                if _MODIFIER.match(s.text[match.end() :]):
+                if _qualifies_noun(s.text[match.end() :]):
                     continue  # "the Russian city of Sochi": a name used as an adjective
                 if _EVENT_PLACE_TRIGGER.search(s.text[: match.start()][-60:]):
                     places.setdefault(group, entity.text)
@@ -623,10 +683,13 @@ def _only_in(docs, matrix, groups, figures) -> dict[str, list[dict]]:
             if matrix.best[row].max(initial=0.0) < ALIGN_THRESHOLD:
                 facts.append({"kind": "sentence", "text": s.text})
         facts += _only_entities(doc, groups)
-        other_values = {f.value for d in docs if d is not doc for f in figures[d.order]}
+        # A figure is the same fact elsewhere when its value counts the same thing.
+        elsewhere = {(f.value, f.about) for d in docs if d is not doc for f in figures[d.order]}
         seen = set()
         for figure in figures[doc.order]:
-            if figure.value not in other_values and figure.text not in seen:
+            if figure.about in _GENERIC_NOUNS:
+                continue
+            if (figure.value, figure.about) not in elsewhere and figure.text not in seen:
                 seen.add(figure.text)
                 facts.append({"kind": "figure", "text": figure.text})
         if facts:
@@ -641,6 +704,8 @@ def _only_entities(doc: _Doc, groups: list[_Group]) -> list[dict]:
             group = next((g for g in groups if entity.text in g.texts), None)
             if group is None or list(group.articles) != [doc.article.id] or id(group) in seen:
                 continue
+            if not group.standalone:
+                continue  # only ever an adjective ("Russian-mediated"): not a fact of its own
             seen.add(id(group))
             facts.append({"kind": "entity", "text": group.name, "type": group.kind})
     return facts
@@ -715,7 +780,7 @@ def _quote_pairs(docs: list[_Doc]) -> list[tuple[int, str, int, str]]:
     """Aligned quotes worded differently: (article a order, quote a, article b order, quote b)."""
     quoted = [quotes(d.article.text or "") for d in docs]
     pairs = []
-    for b, doc_b in enumerate(docs):
+    for b in range(len(docs)):
         for qb in quoted[b]:
             for a in range(b):
                 scored = [(quote_similarity(qa, qb), -n, qa) for n, qa in enumerate(quoted[a])]
@@ -741,11 +806,14 @@ def _wording(docs: list[_Doc], pairs: list[tuple[int, int]]) -> list[dict]:
         if word_ratio(sa.text, sb.text) < WORDING_MIN_RATIO:
             continue
         # The quote entry already shows what differs in a quoted sentence.
-        if any(a == doc_a.order and b == doc_b.order and qa in sa.text and qb in sb.text
-               for a, qa, b, qb in quote_pairs):
+        if any(
+            a == doc_a.order and b == doc_b.order and qa in sa.text and qb in sb.text
+            for a, qa, b, qb in quote_pairs
+        ):
             continue
-        entries.append(((doc_a.order, doc_b.order, 1), _wording_entry(doc_a, sa.text, doc_b,
-                                                                      sb.text)))
+        entries.append(
+            ((doc_a.order, doc_b.order, 1), _wording_entry(doc_a, sa.text, doc_b, sb.text))
+        )
     entries.sort(key=lambda e: (e[0], e[1]["texts"]))
     if len(entries) > MAX_WORDING:
         logger.debug("wording: keeping %d of %d aligned pairs", MAX_WORDING, len(entries))
@@ -778,7 +846,7 @@ def _entities(docs: list[_Doc], groups: list[_Group]) -> list[dict]:
 
 
 def _is_short_form(text: str, texts) -> bool:
-    """"Lavrov" beside "Sergei Lavrov" is a short form, not a different spelling."""
+    """A short form ("Lavrov" beside "Sergei Lavrov") is not a different spelling."""
     words = text.split()
     return any(len(t.split()) > len(words) and t.split()[-len(words) :] == words for t in texts)
 
