@@ -1,0 +1,532 @@
+"""Stories: group articles that report the same real-world event.
+
+The algorithm (all sparse; never an n x n matrix):
+
+1. **Corpus hygiene.** A line (or a title segment such as "| KCBD NewsChannel 11") that occurs in
+   ``boilerplate_min_docs`` or more documents spread over more than ``boilerplate_days`` days is
+   page chrome (paywall, newsletter, copyright, site name), not news, and is ignored. The time
+   spread keeps syndicated copy of one event, which is re-run within days, as content.
+2. **Two views of each article.** *Text*: TF-IDF of title + body (sublinear tf, English stop
+   words, terms in more than half of a corpus of 20+ documents dropped). *Entities*: the
+   capitalised names, places and numbers of :mod:`newsclust.entities` (whole names and their
+   words, ages, block numbers), sublinear tf x idf; a name word that the corpus mostly uses in
+   lower case ("Teen", "Fatal") is a common word and is dropped. Rare shared names and places
+   are what separate one shooting from another, so entities get the larger weight.
+3. **Candidates.** For each article its ``n_neighbors`` most similar articles under the combined
+   view, from a chunked sparse product restricted to terms rarer than
+   ``candidate_max_df`` (common words never make two articles candidates, and skipping them keeps
+   the product cheap at 100k documents).
+4. **Pair similarity.** ``(w_text * cos_text + w_entity * cos_entity) * time_factor(gap)``,
+   where ``gap`` is the smallest distance in days between the two articles' dates (publication
+   date and dates written in the text, so a trial report that says "the shooting on Feb. 6"
+   is near Feb. 6), ``time_factor = floor + (1 - floor) * exp(-max(0, gap - grace) / tau)``.
+   News of an event bunches in its first days; a report weeks later (arrest, trial) is the same
+   story only with stronger shared content.
+5. **Clustering.** Average linkage over the sparse candidate graph (pairs that are not
+   candidates count as similarity 0), merging while the best average link is at least
+   ``threshold``. Average linkage does not chain A-B-C the way single linkage does.
+   Ties break on article order, and articles are processed in (date, id) order, so the same
+   set of articles gives the same stories whatever the input order.
+
+An incremental run can reuse the fitted statistics: a new article joins the story whose members
+have the highest average link to it, if at least ``threshold`` (see :meth:`StoryClusterer.assign`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import logging
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from newsclust.entities import extract_dates, extract_entities
+from newsclust.models import Article
+
+__all__ = ["Component", "Explanation", "StoryClusterer"]
+
+logger = logging.getLogger(__name__)
+
+_NO_DATE = 10**9  # a "day number" far from every real date: undated articles get no time help
+
+
+@dataclass(frozen=True)
+class Component:
+    """One term of the pair similarity: ``contribution = value * weight`` (or a factor)."""
+
+    name: str
+    value: float
+    weight: float
+    contribution: float
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why two articles are (not) linked: every component, the total and the threshold."""
+
+    components: tuple[Component, ...]
+    similarity: float
+    threshold: float
+    linked: bool
+    same_story: bool | None  # None when either article was not in the fitted corpus
+
+
+# --------------------------------------------------------------------------- corpus hygiene
+
+
+def _norm_line(line: str) -> str:
+    return re.sub(r"\d", "0", " ".join(line.lower().split()))
+
+
+_TITLE_SPLIT = re.compile(r"\s+[|–—:-]\s+|\s+::\s+")
+
+
+def _title_segments(title: str | None) -> list[str]:
+    return [s for s in _TITLE_SPLIT.split(title or "") if s.strip()]
+
+
+def _repeated_chrome(docs: list[set[str]], days: np.ndarray, min_docs: int, min_span: int):
+    """Strings occurring in >= min_docs documents spread over more than min_span days.
+
+    Undated documents count as spread out: without a date we cannot tell syndication from chrome,
+    and a line repeated in several undated documents is far more often chrome.
+    """
+    where: dict[str, list[int]] = defaultdict(list)
+    for i, items in enumerate(docs):
+        for item in items:
+            where[item].append(i)
+    chrome = set()
+    for item, idx in where.items():
+        if len(idx) < min_docs:
+            continue
+        d = days[idx]
+        if (d == _NO_DATE).any() or int(d.max() - d.min()) > min_span:
+            chrome.add(item)
+    return chrome
+
+
+# --------------------------------------------------------------------------- entities
+
+_LOWER_WORD = re.compile(r"\b[a-z][a-z'\-]+\b")
+
+
+def _entity_terms(text: str) -> tuple[list[str], list[str]]:
+    """Entity terms of a text and the surface words behind them (for the common-word filter).
+
+    A multi-word name gives its whole key and each word ("eddie holmes", "w:eddie", "w:holmes"),
+    so a later "Holmes" still matches; numbers give their typed key ("age:13").
+    """
+    terms, surfaces = [], []
+    for ent in extract_entities(text):
+        if ent.kind == "number" or ":" in ent.key:
+            terms.append(ent.key)
+            surfaces.append("")
+            continue
+        words = ent.text.split()
+        keys = ent.key.split()
+        terms.append(ent.key if len(keys) > 1 else "w:" + ent.key)
+        surfaces.append(ent.text.lower() if len(words) == 1 else "")
+        if len(keys) > 1 and len(keys) == len(words):
+            for word, key in zip(words, keys, strict=True):
+                terms.append("w:" + key)
+                surfaces.append(word.lower())
+    return terms, surfaces
+
+
+# --------------------------------------------------------------------------- clustering
+
+
+def _average_linkage(n: int, rows: np.ndarray, cols: np.ndarray, sims: np.ndarray,
+                     threshold: float) -> np.ndarray:
+    """Greedy average linkage on a sparse similarity graph; returns a root index per item.
+
+    The link between clusters A and B is sum(sim over edges between them) / (|A| |B|); pairs
+    without an edge count as 0. Merges the best link while it is >= threshold. Deterministic:
+    ties go to the pair with the smaller indices.
+    """
+    size = [1] * n
+    links: list[dict[int, float]] = [dict() for _ in range(n)]
+    for i, j, s in zip(rows.tolist(), cols.tolist(), sims.tolist(), strict=True):
+        links[i][j] = links[i].get(j, 0.0) + s
+        links[j][i] = links[j].get(i, 0.0) + s
+    version = [0] * n
+    heap = [(-s, i, j, 0, 0) for i, j, s in zip(rows.tolist(), cols.tolist(), sims.tolist(),
+                                                strict=True) if s >= threshold]
+    heapq.heapify(heap)
+    parent = list(range(n))
+    while heap:
+        neg, a, b, va, vb = heapq.heappop(heap)
+        if version[a] != va or version[b] != vb or parent[a] != a or parent[b] != b:
+            continue  # stale: one side merged since this entry was pushed
+        keep, gone = (a, b) if len(links[a]) >= len(links[b]) else (b, a)
+        parent[gone] = keep
+        size[keep] += size[gone]
+        version[keep] += 1
+        del links[keep][gone]
+        for c, s in links[gone].items():
+            if c == keep:
+                continue
+            total = links[keep].get(c, 0.0) + s
+            links[keep][c] = total
+            links[c][keep] = total
+            del links[c][gone]
+        links[gone] = {}
+        for c, total in links[keep].items():
+            avg = total / (size[keep] * size[c])
+            if avg >= threshold:
+                lo, hi = (keep, c) if keep < c else (c, keep)
+                heapq.heappush(heap, (-avg, lo, hi, version[lo], version[hi]))
+    roots = np.array(parent)
+    for i in range(n):  # path compression
+        r = i
+        while parent[r] != r:
+            r = parent[r]
+        roots[i] = r
+    return roots
+
+
+def _top_k_pairs(Z: sp.csr_matrix, k: int, chunk_cells: int = 1 << 24):
+    """Each row's k most similar other rows under Z @ Z.T, as pairs (i < j), without repeats.
+
+    Works a block of rows at a time so memory stays near ``chunk_cells`` products, and sorts
+    within rows by (-similarity, column) so ties are deterministic.
+    """
+    n = Z.shape[0]
+    ZT = Z.T.tocsr()
+    step = max(1, chunk_cells // max(n, 1))
+    found_i, found_j = [], []
+    for start in range(0, n, step):
+        S = (Z[start : start + step] @ ZT).tocsr()
+        rows = np.repeat(np.arange(S.shape[0]), np.diff(S.indptr)) + start
+        cols, vals = S.indices, S.data
+        mask = (cols != rows) & (vals > 0)
+        rows, cols, vals = rows[mask], cols[mask], vals[mask]
+        order = np.lexsort((cols, -vals, rows))
+        rows, cols = rows[order], cols[order]
+        rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+        keep = rank < k
+        found_i.append(rows[keep])
+        found_j.append(cols[keep])
+    i = np.concatenate(found_i) if found_i else np.zeros(0, dtype=np.int64)
+    j = np.concatenate(found_j) if found_j else np.zeros(0, dtype=np.int64)
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    pairs = np.unique(lo.astype(np.int64) * n + hi)
+    return pairs // n, pairs % n
+
+
+def _row_dots(A: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, chunk: int = 200_000):
+    """A[rows[p]] . A[cols[p]] for every pair p, a chunk of pairs at a time."""
+    out = np.zeros(len(rows), dtype=np.float64)
+    for s in range(0, len(rows), chunk):
+        r, c = rows[s : s + chunk], cols[s : s + chunk]
+        out[s : s + chunk] = np.asarray(A[r].multiply(A[c]).sum(axis=1)).ravel()
+    return out
+
+
+def _min_gaps(dates: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Smallest |day difference| between any date of article i and any date of article j."""
+    out = np.full(len(rows), float(_NO_DATE))
+    for s in range(0, len(rows), 200_000):
+        a = dates[rows[s : s + 200_000]][:, :, None]
+        b = dates[cols[s : s + 200_000]][:, None, :]
+        valid = (a != _NO_DATE) & (b != _NO_DATE)
+        diff = np.where(valid, np.abs(a - b), _NO_DATE)
+        out[s : s + 200_000] = diff.min(axis=(1, 2))
+    return out
+
+
+# --------------------------------------------------------------------------- the estimator
+
+
+@dataclass
+class _Features:
+    text: sp.csr_matrix
+    entities: sp.csr_matrix
+    dates: np.ndarray  # (n, MAX_DATES) day numbers, _NO_DATE padded
+    entity_terms: list[list[str]]
+
+
+MAX_DATES = 6
+
+
+def _check_range(name: str, value, low, high, *, integer: bool = False, open_low: bool = False):
+    kind = int if integer else (int, float)
+    ok = isinstance(value, kind) and not isinstance(value, bool)
+    if ok:
+        ok = (value > low if open_low else value >= low) and (high is None or value <= high)
+    if not ok:
+        left = "(" if open_low else "["
+        right = f"{high}]" if high is not None else "inf)"
+        what = "an int" if integer else "a float"
+        raise ValueError(
+            f"The '{name}' parameter of StoryClusterer must be {what} in {left}{low}, {right}. "
+            f"Got {value!r} instead."
+        )
+
+
+class StoryClusterer:
+    """Group articles that report the same event (see the module docstring for the algorithm).
+
+    Parameters (keyword-only; validated in :meth:`fit`):
+
+    threshold: link articles (clusters) whose average pair similarity is at least this.
+    text_weight, entity_weight: weights of the text and entity cosines (the time factor then
+        scales their sum).
+    time_grace, time_tau, time_floor: the time factor is 1 for date gaps up to ``time_grace``
+        days, then decays as exp(-(gap - grace) / tau) towards ``time_floor``.
+    n_neighbors: candidate pairs per article.
+    candidate_max_df: terms in more than this share of documents do not make candidates.
+    boilerplate_min_docs, boilerplate_days: a line in that many documents spread over more
+        than that many days is page chrome.
+    jobs: worker processes for entity extraction (1 = in process).
+
+    Fitted attributes: ``labels_`` (list[int], input order, numbered by first appearance),
+    ``n_stories_``, ``pairs_`` (number of candidate pairs scored).
+    """
+
+    def __init__(
+        self,
+        *,
+        threshold: float = 0.3,
+        text_weight: float = 0.4,
+        entity_weight: float = 0.6,
+        time_grace: float = 1.0,
+        time_tau: float = 7.0,
+        time_floor: float = 0.5,
+        n_neighbors: int = 20,
+        candidate_max_df: float = 0.05,
+        boilerplate_min_docs: int = 3,
+        boilerplate_days: int = 7,
+        jobs: int = 1,
+    ):
+        self.threshold = threshold
+        self.text_weight = text_weight
+        self.entity_weight = entity_weight
+        self.time_grace = time_grace
+        self.time_tau = time_tau
+        self.time_floor = time_floor
+        self.n_neighbors = n_neighbors
+        self.candidate_max_df = candidate_max_df
+        self.boilerplate_min_docs = boilerplate_min_docs
+        self.boilerplate_days = boilerplate_days
+        self.jobs = jobs
+
+    def __repr__(self) -> str:
+        defaults = StoryClusterer()
+        changed = [f"{k}={v!r}" for k, v in vars(self).items()
+                   if not k.endswith("_") and not k.startswith("_") and getattr(defaults, k) != v]
+        return f"StoryClusterer({', '.join(changed)})"
+
+    # ----------------------------------------------------------------- parameters
+
+    def _validate(self) -> None:
+        _check_range("threshold", self.threshold, 0, 1)
+        _check_range("text_weight", self.text_weight, 0, None)
+        _check_range("entity_weight", self.entity_weight, 0, None)
+        if self.text_weight + self.entity_weight <= 0:
+            raise ValueError(
+                "The 'text_weight' and 'entity_weight' parameters of StoryClusterer must not "
+                f"both be 0. Got {self.text_weight!r} and {self.entity_weight!r} instead."
+            )
+        _check_range("time_grace", self.time_grace, 0, None)
+        _check_range("time_tau", self.time_tau, 0, None, open_low=True)
+        _check_range("time_floor", self.time_floor, 0, 1)
+        _check_range("n_neighbors", self.n_neighbors, 1, None, integer=True)
+        _check_range("candidate_max_df", self.candidate_max_df, 0, 1, open_low=True)
+        _check_range("boilerplate_min_docs", self.boilerplate_min_docs, 2, None, integer=True)
+        _check_range("boilerplate_days", self.boilerplate_days, 0, None, integer=True)
+        _check_range("jobs", self.jobs, 1, None, integer=True)
+
+    # ----------------------------------------------------------------- features
+
+    def _clean_texts(self, articles: Sequence[Article], days: np.ndarray) -> list[str]:
+        titles = [_title_segments(a.title) for a in articles]
+        bodies = [[line for line in a.text.splitlines() if line.strip()] for a in articles]
+        if not hasattr(self, "chrome_"):
+            docs = [{_norm_line(s) for s in t} | {_norm_line(b) for b in body}
+                    for t, body in zip(titles, bodies, strict=True)]
+            self.chrome_ = _repeated_chrome(
+                docs, days, self.boilerplate_min_docs, self.boilerplate_days
+            )
+            logger.debug("%d repeated chrome lines", len(self.chrome_))
+        out = []
+        for t, body in zip(titles, bodies, strict=True):
+            title = " - ".join(s for s in t if _norm_line(s) not in self.chrome_)
+            kept = [line for line in body if _norm_line(line) not in self.chrome_]
+            out.append(title + ".\n" + "\n".join(kept) if title else "\n".join(kept))
+        return out
+
+    def _dates(self, articles: Sequence[Article], texts: list[str]) -> np.ndarray:
+        """Publication date plus dates written in the text (not after publication)."""
+        dates = np.full((len(articles), MAX_DATES), _NO_DATE, dtype=np.int64)
+        for i, (a, text) in enumerate(zip(articles, texts, strict=True)):
+            found = []
+            if a.date is not None:
+                found.append(a.date.toordinal())
+            limit = a.date + dt.timedelta(days=1) if a.date else dt.date.max
+            mentioned = [d for d in extract_dates(text, a.date) if d <= limit]
+            mentioned.sort(key=lambda d: (abs((a.date - d).days) if a.date else 0, d))
+            found += [d.toordinal() for d in mentioned]
+            found = list(dict.fromkeys(found))[:MAX_DATES]
+            dates[i, : len(found)] = found
+        return dates
+
+    def _entity_terms(self, texts: list[str]) -> list[list[str]]:
+        if self.jobs > 1 and len(texts) > 200:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(self.jobs) as pool:
+                extracted = list(pool.map(_entity_terms, texts, chunksize=64))
+        else:
+            extracted = [_entity_terms(t) for t in texts]
+        if not hasattr(self, "common_words_"):
+            lower_df: Counter[str] = Counter()
+            for text in texts:
+                lower_df.update(set(_LOWER_WORD.findall(text)))
+            cap_df: Counter[str] = Counter()
+            for _, surfaces in extracted:
+                cap_df.update({s for s in surfaces if s})
+            # A capitalised word the corpus mostly writes in lower case is a common word
+            # capitalised by position (sentence start, title case), not a name.
+            self.common_words_ = {w for w, c in cap_df.items() if lower_df.get(w, 0) >= c}
+        common = self.common_words_
+        return [
+            [t for t, s in zip(terms, surfaces, strict=True) if not s or s not in common]
+            for terms, surfaces in extracted
+        ]
+
+    def _featurize(self, articles: Sequence[Article], *, fitting: bool) -> _Features:
+        days = np.array([a.date.toordinal() if a.date else _NO_DATE for a in articles])
+        texts = self._clean_texts(articles, days)
+        terms = self._entity_terms(texts)
+        if fitting:
+            n = len(articles)
+            # "More than half the corpus" is evidence of a stop word only in a corpus of some
+            # size; in a handful of documents a shared word is shared content.
+            max_df = 0.5 if n >= 20 else 1.0
+            self.text_vectorizer_ = TfidfVectorizer(
+                sublinear_tf=True, max_df=max_df, stop_words="english",
+                strip_accents="unicode", dtype=np.float32,
+                token_pattern=r"(?u)\b[^\W\d_][^\W_]+\b",
+            )
+            self.entity_vectorizer_ = TfidfVectorizer(
+                analyzer=_identity, sublinear_tf=True, dtype=np.float32,
+            )
+            text = self.text_vectorizer_.fit_transform(texts)
+            entities = self.entity_vectorizer_.fit_transform(terms)
+        else:
+            text = self.text_vectorizer_.transform(texts)
+            entities = self.entity_vectorizer_.transform(terms)
+        return _Features(text.tocsr(), entities.tocsr(), self._dates(articles, texts), terms)
+
+    # ----------------------------------------------------------------- similarity
+
+    def _time_factor(self, gaps: np.ndarray) -> np.ndarray:
+        decay = np.exp(-np.maximum(0.0, gaps - self.time_grace) / self.time_tau)
+        factor = self.time_floor + (1 - self.time_floor) * decay
+        # Unknown dates are no evidence either way.
+        return np.where(gaps >= _NO_DATE / 2, 1.0, factor)
+
+    def _candidates(self, f: _Features) -> tuple[np.ndarray, np.ndarray]:
+        n = f.text.shape[0]
+        parts = []
+        for matrix, weight in ((f.text, self.text_weight), (f.entities, self.entity_weight)):
+            df = np.bincount(matrix.indices, minlength=matrix.shape[1])
+            rare = df <= max(2, self.candidate_max_df * n)
+            parts.append(matrix[:, np.flatnonzero(rare)] * math.sqrt(weight))
+        Z = sp.hstack(parts, format="csr")
+        return _top_k_pairs(Z, self.n_neighbors)
+
+    def _pair_components(self, f: _Features, rows: np.ndarray, cols: np.ndarray):
+        text = _row_dots(f.text, rows, cols)
+        entities = _row_dots(f.entities, rows, cols)
+        gaps = _min_gaps(f.dates, rows, cols)
+        return text, entities, gaps
+
+    def _combine(self, text, entities, gaps) -> np.ndarray:
+        content = self.text_weight * text + self.entity_weight * entities
+        return content * self._time_factor(gaps)
+
+    # ----------------------------------------------------------------- fit
+
+    def fit(self, articles: Sequence[Article], y=None) -> StoryClusterer:
+        """Cluster ``articles`` into stories; sets ``labels_`` (input order)."""
+        self._validate()
+        for attr in ("chrome_", "common_words_"):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        n = len(articles)
+        # Work in (date, id) order so the result does not depend on the input order.
+        order = sorted(range(n), key=lambda i: _sort_key(articles[i], i))
+        ordered = [articles[i] for i in order]
+        self.ids_ = {a.id: k for k, a in enumerate(ordered)}
+        if n == 0:
+            self.labels_, self.n_stories_, self.pairs_ = [], 0, 0
+            return self
+        f = self._featurize(ordered, fitting=True)
+        rows, cols = self._candidates(f)
+        text, entities, gaps = self._pair_components(f, rows, cols)
+        sims = self._combine(text, entities, gaps)
+        roots = _average_linkage(n, rows, cols, sims, self.threshold)
+        labels_sorted = roots
+        self._roots = roots
+        # Number stories by first appearance in the caller's order.
+        by_input = np.empty(n, dtype=np.int64)
+        by_input[np.array(order)] = labels_sorted
+        numbering: dict[int, int] = {}
+        self.labels_ = [numbering.setdefault(int(r), len(numbering)) for r in by_input]
+        self.n_stories_ = len(numbering)
+        self.pairs_ = len(rows)
+        logger.info("%d articles, %d candidate pairs, %d stories", n, len(rows), self.n_stories_)
+        return self
+
+    def fit_predict(self, articles: Sequence[Article], y=None) -> list[int]:
+        return self.fit(articles).labels_
+
+    # ----------------------------------------------------------------- explain
+
+    def explain(self, a: Article, b: Article) -> Explanation:
+        """Every similarity component for the pair (a, b), with the threshold.
+
+        Uses the corpus statistics of the last :meth:`fit` (IDF, chrome lines, common words),
+        so fit first; the articles need not be in the fitted corpus.
+        """
+        if not hasattr(self, "text_vectorizer_"):
+            raise RuntimeError("This StoryClusterer is not fitted yet. Call 'fit' first.")
+        f = self._featurize([a, b], fitting=False)
+        zero, one = np.array([0]), np.array([1])
+        text, entities, gaps = self._pair_components(f, zero, one)
+        factor = float(self._time_factor(gaps)[0])
+        shared = sorted(set(f.entity_terms[0]) & set(f.entity_terms[1]))
+        gap = "unknown" if gaps[0] >= _NO_DATE / 2 else f"{int(gaps[0])} days"
+        components = (
+            Component("text", float(text[0]), self.text_weight,
+                      float(text[0]) * self.text_weight, "tf-idf cosine of title + body"),
+            Component("entities", float(entities[0]), self.entity_weight,
+                      float(entities[0]) * self.entity_weight,
+                      "shared: " + ", ".join(shared[:20]) if shared else "none shared"),
+            Component("time", factor, 1.0, factor, f"date gap {gap} (multiplies the sum)"),
+        )
+        similarity = float(self._combine(text, entities, gaps)[0])
+        same = None
+        if a.id in self.ids_ and b.id in self.ids_:
+            same = bool(self._roots[self.ids_[a.id]] == self._roots[self.ids_[b.id]])
+        return Explanation(components, similarity, self.threshold,
+                           similarity >= self.threshold, same)
+
+
+def _identity(terms: list[str]) -> list[str]:
+    return terms
+
+
+def _sort_key(article: Article, index: int):
+    date = article.date.toordinal() if article.date else _NO_DATE
+    return (date, article.id, article.title or "", article.text, index)

@@ -1,0 +1,541 @@
+"""Named entities, name normalisation and dates, by fast heuristics (no downloaded models).
+
+Public interface (stable; the clusterer and the summarizer both use it):
+
+- :class:`Entity` ``(text, kind, key)``: ``kind`` is one of ``"person"``, ``"place"``, ``"org"``,
+  ``"number"``, ``"other"``; ``key`` is a normalised form shared by spelling variants
+  (``name_key`` for names, ``"age:23"``/``"money:2.5 billion"``/``"block:1400"``/``"num:6000"`` for
+  numbers).
+- :func:`extract_entities` ``(text) -> list[Entity]`` in order of appearance (repeats kept, so a
+  caller can count mentions).
+- :func:`name_key` ``(name) -> str``: accents folded, lower case, transliteration variants folded.
+- :func:`same_name` ``(a, b) -> bool``: equal keys, or the same number of words with every word
+  equal or (for words of 5+ letters) one edit apart.
+- :func:`extract_dates` ``(text, reference) -> list[date]``: absolute dates written in the text
+  ("Feb. 6", "6 February 2014", "2014-02-06"), resolved against the article date.
+
+The extractor finds capitalised word sequences (Unicode-aware), drops sentence-initial common
+words, and types each sequence with a small built-in gazetteer (US states, countries, a few big
+cities) and suffix rules ("... Street", "... County", "... Department"). It is a heuristic: good
+enough to tell one shooting in Toledo from another in Tulsa, not a full NER system.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["Entity", "extract_dates", "extract_entities", "name_key", "same_name"]
+
+KINDS = ("person", "place", "org", "number", "other")
+
+
+@dataclass(frozen=True)
+class Entity:
+    text: str
+    kind: str  # "person" | "place" | "org" | "number" | "other"
+    key: str  # normalised key shared by spelling variants
+
+
+# --------------------------------------------------------------------------- name keys
+
+# Letters NFKD does not decompose into an ASCII base. The Turkish soft g (ğ) is dropped rather
+# than mapped to "g" because it is silent and often lost in transliteration ("Çavuşolu").
+_SPECIAL_LETTERS = str.maketrans(
+    {
+        "ğ": "", "Ğ": "", "ı": "i", "ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o",
+        "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "þ": "th", "Þ": "th", "œ": "oe", "Œ": "oe",
+        "’": "'", "‘": "'", "ʼ": "'", "`": "'", "–": "-", "—": "-",
+    }
+)
+_POSSESSIVE = re.compile(r"'s?\b|\b's?$")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_DOUBLED = re.compile(r"([a-z])\1+")
+
+
+def _fold_token(token: str) -> str:
+    # "y" and "i" are the commonest transliteration swap (Sergey/Sergei, Yuri/Iuri); the
+    # Turkish "-oğlu" suffix comes out as "oglu" or "olu"; doubled letters vary too
+    # (Mohammed/Mohamed, Phillip/Philip). Folding all of them costs a few false collisions
+    # between rare distinct names, which the other evidence in a document outweighs.
+    token = token.replace("y", "i").replace("oglu", "olu")
+    return _DOUBLED.sub(r"\1", token)
+
+
+@lru_cache(maxsize=200_000)
+def name_key(name: str) -> str:
+    """Normalised key for a name: accents folded, lower case, variants folded.
+
+    >>> name_key("Mevlüt Çavuşoğlu") == name_key("Mevlut Cavusoglu") == name_key("Mevlüt Çavuşolu")
+    True
+    >>> name_key("Sergey Lavrov") == name_key("Sergei Lavrov")
+    True
+    """
+    text = name.translate(_SPECIAL_LETTERS)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = re.sub(r"'s\b", "", text).replace("'", "")
+    tokens = [_fold_token(t) for t in _NON_ALNUM.split(text) if t]
+    return " ".join(tokens)
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """True when a and b differ by at most one insertion, deletion or substitution."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :]
+
+
+#: Words shorter than this must match exactly in :func:`same_name` (Jon/John, Ali/Alia differ).
+MIN_FUZZY_LENGTH = 5
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two written names are spelling variants of each other.
+
+    Keys equal, or the same number of words where each word pair is equal or, for words of at
+    least ``MIN_FUZZY_LENGTH`` letters starting with the same letter, one edit apart
+    ("Cavusoglu"/"Cavusolu", "Mevlut"/"Mevlud"). It is about spelling only: "Lavrov" and
+    "Sergei Lavrov" are not the same *name*. Known false positive: Johnson/Johnston.
+    """
+    ka, kb = name_key(a), name_key(b)
+    if not ka or not kb:
+        return False
+    if ka == kb:
+        return True
+    ta, tb = ka.split(), kb.split()
+    if len(ta) != len(tb):
+        return False
+    return all(
+        x == y
+        or (
+            min(len(x), len(y)) >= MIN_FUZZY_LENGTH
+            and x[0] == y[0]
+            and _within_one_edit(x, y)
+        )
+        for x, y in zip(ta, tb, strict=True)
+    )
+
+
+# --------------------------------------------------------------------------- gazetteer
+
+
+def _words(text: str) -> list[str]:
+    """Whitespace-separated words of a literal block (keeps long word lists readable)."""
+    return text.split()
+
+
+_US_STATES = {
+    "Alabama": "Ala.", "Alaska": "Alaska", "Arizona": "Ariz.", "Arkansas": "Ark.",
+    "California": "Calif.", "Colorado": "Colo.", "Connecticut": "Conn.", "Delaware": "Del.",
+    "Florida": "Fla.", "Georgia": "Ga.", "Hawaii": "Hawaii", "Idaho": "Idaho",
+    "Illinois": "Ill.", "Indiana": "Ind.", "Iowa": "Iowa", "Kansas": "Kan.", "Kentucky": "Ky.",
+    "Louisiana": "La.", "Maine": "Maine", "Maryland": "Md.", "Massachusetts": "Mass.",
+    "Michigan": "Mich.", "Minnesota": "Minn.", "Mississippi": "Miss.", "Missouri": "Mo.",
+    "Montana": "Mont.", "Nebraska": "Neb.", "Nevada": "Nev.", "New Hampshire": "N.H.",
+    "New Jersey": "N.J.", "New Mexico": "N.M.", "New York": "N.Y.",
+    "North Carolina": "N.C.", "North Dakota": "N.D.", "Ohio": "Ohio", "Oklahoma": "Okla.",
+    "Oregon": "Ore.", "Pennsylvania": "Pa.", "Rhode Island": "R.I.",
+    "South Carolina": "S.C.", "South Dakota": "S.D.", "Tennessee": "Tenn.", "Texas": "Texas",
+    "Utah": "Utah", "Vermont": "Vt.", "Virginia": "Va.", "Washington": "Wash.",
+    "West Virginia": "W.Va.", "Wisconsin": "Wis.", "Wyoming": "Wyo.",
+    "District of Columbia": "D.C.",
+}
+
+_COUNTRIES = _words(
+    """
+    Afghanistan Albania Algeria Andorra Angola Argentina Armenia Australia Austria
+    Azerbaijan Bahamas Bahrain Bangladesh Barbados Belarus Belgium Belize Benin Bhutan
+    Bolivia Bosnia Botswana Brazil Brunei Bulgaria Burundi Cambodia Cameroon Canada Chad
+    Chile China Colombia Congo Croatia Cuba Cyprus Czechia Denmark Djibouti Dominica Ecuador
+    Egypt Eritrea Estonia Eswatini Ethiopia Fiji Finland France Gabon Gambia Georgia Germany
+    Ghana Greece Grenada Guatemala Guinea Guyana Haiti Honduras Hungary Iceland India
+    Indonesia Iran Iraq Ireland Israel Italy Jamaica Japan Jordan Kazakhstan Kenya Kiribati
+    Kosovo Kuwait Kyrgyzstan Laos Latvia Lebanon Lesotho Liberia Libya Liechtenstein
+    Lithuania Luxembourg Madagascar Malawi Malaysia Maldives Mali Malta Mauritania Mauritius
+    Mexico Moldova Monaco Mongolia Montenegro Morocco Mozambique Myanmar Namibia Nauru Nepal
+    Netherlands Nicaragua Niger Nigeria Norway Oman Pakistan Palau Palestine Panama Paraguay
+    Peru Philippines Poland Portugal Qatar Romania Russia Rwanda Samoa Senegal Serbia
+    Seychelles Singapore Slovakia Slovenia Somalia Spain Sudan Suriname Sweden Switzerland
+    Syria Taiwan Tajikistan Tanzania Thailand Togo Tonga Tunisia Turkey Turkmenistan Tuvalu
+    Uganda Ukraine Uruguay Uzbekistan Vanuatu Venezuela Vietnam Yemen Zambia Zimbabwe Europe
+    Africa Asia America Scotland England Wales Britain
+    """
+) + [
+    "United States", "United Kingdom", "United Arab Emirates", "Saudi Arabia", "South Africa",
+    "South Korea", "North Korea", "New Zealand", "Sri Lanka", "Costa Rica", "El Salvador",
+    "Ivory Coast", "Puerto Rico", "Czech Republic", "Dominican Republic", "Hong Kong",
+    "Latin America", "Middle East", "Nagorno Karabakh", "Gaza", "West Bank", "Crimea",
+]
+
+_CITIES = _words(
+    """
+    Chicago Houston Phoenix Philadelphia Dallas Austin Jacksonville Columbus Charlotte
+    Indianapolis Seattle Denver Boston Detroit Nashville Memphis Portland Louisville
+    Milwaukee Baltimore Albuquerque Tucson Fresno Sacramento Atlanta Miami Oakland
+    Minneapolis Tulsa Cleveland Wichita Arlington Tampa Orlando Pittsburgh Cincinnati Toledo
+    Newark Buffalo Stockton Omaha Raleigh Richmond Birmingham Shreveport Baton Rouge
+    Savannah Knoxville London Paris Berlin Moscow Madrid Rome Beijing Tokyo Delhi Mumbai
+    Istanbul Ankara Sochi Cairo Tehran Baghdad Damascus Kabul Kiev Kyiv Brussels Vienna
+    Athens Lisbon Warsaw Prague Dublin Sydney Toronto Montreal Vancouver Shanghai Seoul
+    Jerusalem Beirut Dubai Riyadh
+    """
+) + [
+    "New Orleans", "Los Angeles", "San Antonio", "San Diego", "San Jose", "San Francisco",
+    "Fort Worth", "El Paso", "Las Vegas", "Oklahoma City", "Kansas City", "St. Louis",
+    "Long Beach", "Virginia Beach", "Colorado Springs", "Salt Lake City", "New York City",
+    "Washington D.C.", "Hong Kong", "Kuala Lumpur", "Mexico City",
+]
+
+_PLACES = {name_key(p) for p in [*_US_STATES, *_COUNTRIES, *_CITIES]}
+_STATE_ABBREVIATIONS = {v for v in _US_STATES.values() if v.endswith(".")} | {
+    "Calif", "Fla", "Ga", "Ill", "Mich", "Tenn", "Okla", "Penn", "Wisc",
+}
+
+_STREET_SUFFIXES = {
+    "street", "st", "avenue", "ave", "road", "rd", "drive", "dr", "boulevard", "blvd", "lane",
+    "ln", "court", "ct", "place", "pl", "way", "parkway", "pkwy", "highway", "hwy", "terrace",
+    "circle", "trail", "expressway", "freeway", "turnpike", "pike", "square", "plaza",
+}
+_PLACE_SUFFIXES = _STREET_SUFFIXES | {
+    "county", "parish", "township", "city", "village", "town", "park", "heights", "valley",
+    "beach", "springs", "island", "lake", "river", "mountain", "hills", "district", "borough",
+    "province", "region", "state", "airport", "station", "mall", "apartments", "bridge",
+}
+_ORG_SUFFIXES = {
+    "department", "dept", "office", "police", "university", "college", "school", "academy",
+    "hospital", "center", "centre", "church", "company", "co", "inc", "corp", "corporation",
+    "llc", "ltd", "bank", "ministry", "agency", "association", "council", "court", "party",
+    "group", "club", "committee", "commission", "bureau", "service", "services", "foundation",
+    "institute", "union", "news", "times", "post", "tribune", "journal", "press", "herald",
+    "network", "team", "fc", "league", "army", "forces", "patrol", "administration", "board",
+    "authority", "organization", "organisation", "prison", "jail", "sheriff",
+}
+_PERSON_CUES = {
+    "mr", "mrs", "ms", "miss", "dr", "officer", "deputy", "sgt", "sergeant", "det", "detective",
+    "lt", "lieutenant", "capt", "captain", "chief", "sheriff", "president", "minister",
+    "secretary", "gov", "governor", "sen", "senator", "rep", "mayor", "judge", "prosecutor",
+    "attorney", "coach", "pastor", "rev", "prof", "professor", "trooper", "agent", "cpl",
+    "spokesman", "spokeswoman", "spokesperson", "suspect", "victim", "son", "daughter",
+    "brother", "sister", "mother", "father", "wife", "husband", "friend", "boyfriend",
+    "girlfriend", "named", "identified", "king", "queen", "prince", "princess", "pope",
+}
+
+# Capitalised words that are not names (sentence starters, calendar words, roles, chrome).
+_STOP_CAPS = set(
+    _words(
+        """
+        a an the this that these those there their they them then than he she it its his her
+        we our us you your i me my mine if in on at of for to from by with as and or but nor
+        not no so yet is are was were be been being has have had do does did will would can
+        could should may might must shall after before when while where who whom whose what
+        which why how all any each every some many most more much other another such only
+        also just even still about above across against along among around because below
+        between beyond during except inside into near off onto out outside over past since
+        through throughout toward towards under until upon within without according however
+        meanwhile although though both either neither here now today tonight tomorrow
+        yesterday once again already never always often monday tuesday wednesday thursday
+        friday saturday sunday mon tue tues wed thu thur thurs fri sat sun january february
+        march april may june july august september october november december jan feb mar apr
+        jun jul aug sep sept oct nov dec mr mrs ms dr jr sr st police officer officers
+        deputy deputies sheriff chief sgt det lt capt detective detectives sergeant
+        lieutenant captain investigators authorities advertisement share tweet email print
+        comments comment facebook twitter google pinterest linkedin reddit whatsapp close
+        menu home search subscribe login sign log click read more related copyright photo
+        video watch updated posted published story page loading next previous news breaking
+        report reports update live please follow like view said says told added am pm est
+        cst pst et ct pt edt cdt pdt president vice minister ministers secretary spokesman
+        spokeswoman governor senator mayor prosecutor prosecutors attorney general director
+        commissioner superintendent coach judge former acting foreign prime deputy assistant
+        interim senior earlier later first last next new good bad get got let lets we've
+        we're i'm i've it's that's there's here's don't can't won't isn't didn't doesn't
+        he's she's they're you're tensions officials official residents witnesses neighbors
+        family friends
+        """
+    )
+)
+
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        _words("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+               "fourteen fifteen sixteen seventeen eighteen nineteen twenty")
+    )
+}
+
+# --------------------------------------------------------------------------- regexes
+
+
+def _upper_class() -> str:
+    """A regex character class of the upper-case letters of Latin, Greek and Cyrillic."""
+    chars = [chr(c) for c in range(0x41, 0x530) if chr(c).isupper() and chr(c).isalpha()]
+    return "".join(re.escape(c) for c in chars)
+
+
+_UP = _upper_class()
+_WORD = rf"(?:[{_UP}][\w'’\-]*\w|[{_UP}]\.?)"  # "Holmes", "O'Brien", "S-400", "J."
+_ORDINAL = r"\d+(?:st|nd|rd|th)"
+_CONNECT = r"(?:of|de|da|del|della|der|den|van|von|du|la|le|al|el|bin|ibn|y)"
+_SEQ = re.compile(
+    rf"(?<![\w'’\-])(?:{_WORD}|{_ORDINAL}(?=\s+[{_UP}]))"
+    rf"(?:\s(?:{_CONNECT}\s)?(?:{_WORD}|{_ORDINAL}))*"
+    rf"(?:\.(?=\s+[{_UP}a-z]))?",
+)
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]['\"”’)]?\s+|\n\s*|[\"“‘(]\s*|[-—–•|]\s+)$")
+_AGE = re.compile(
+    r"\b(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")[\s-]+(?:year|yr)s?[\s-]+old\b",
+    re.IGNORECASE,
+)
+_AGE_AFTER_NAME = re.compile(rf"[{_UP}][\w'’\-]+,\s+(\d{{1,3}}),")
+_AGE_WORD = re.compile(r"\b(?:aged?|age of)\s+(\d{1,3})\b", re.IGNORECASE)
+_MONEY = re.compile(
+    r"\$\s?(\d[\d,]*(?:\.\d+)?)(?:\s?(million|billion|thousand|trillion|[mbk]n?)\b)?",
+    re.IGNORECASE,
+)
+_BLOCK = re.compile(r"\b(\d{2,6})\s+block\s+of\b", re.IGNORECASE)
+_BIG_NUMBER = re.compile(r"(?<![\w.$,])(\d{1,3}(?:,\d{3})+|\d{3,})(?!\d|[\w.,]\d)")
+_ROUTE = re.compile(r"\b(?:Interstate|Highway|Route|Hwy\.?|I-|US|State Road|SR)[\s-]?(\d{1,4})\b")
+
+
+def _is_sentence_start(text: str, start: int) -> bool:
+    return bool(_SENTENCE_START.search(text[max(0, start - 4) : start]))
+
+
+def _split_possessives(words: list[str]) -> list[list[str]]:
+    """A possessive ends a name: "Russia's S-400" is "Russia" and "S-400"."""
+    groups: list[list[str]] = [[]]
+    for word in words:
+        bare = re.sub(r"['’]s?$", "", word)
+        if bare:
+            groups[-1].append(bare)
+        if bare != word:
+            groups.append([])
+    return [g for g in groups if g]
+
+
+def _split_common_words(words: list[str], lower_words: frozenset[str], start_of_sentence: bool):
+    """Split a capitalised run where a word is really a common word, keep name-like runs.
+
+    A word is common when it is in the stop list or, for the first word of a sentence and for
+    title-case text, when the same word appears in lower case elsewhere in the text.
+    """
+    runs: list[list[str]] = [[]]
+    for i, word in enumerate(words):
+        lw = word.lower().rstrip(".")
+        common = lw in _STOP_CAPS or (
+            (i == 0 and start_of_sentence or word.istitle() and len(words) > 4)
+            and lw in lower_words
+            and not word.isupper()
+        )
+        if common or lw in {"of", "de", "da", "y"} and not runs[-1]:
+            if runs[-1]:
+                runs.append([])
+            continue
+        runs[-1].append(word)
+    # A run must not end on a connector ("Bank of").
+    cleaned = []
+    for run in runs:
+        while run and re.fullmatch(_CONNECT, run[-1]):
+            run = run[:-1]
+        if run:
+            cleaned.append(run)
+    return cleaned
+
+
+def _kind(words: list[str], text: str, start: int, end: int) -> str:
+    key = name_key(" ".join(words))
+    last = name_key(words[-1]).replace(" ", "")
+    if key in _PLACES or any(name_key(w) in _PLACES for w in words[-2:]) and len(words) <= 2:
+        return "place"
+    if last in _PLACE_SUFFIX_KEYS or re.match(_ORDINAL, words[0]):
+        return "place"
+    if last in _ORG_SUFFIX_KEYS:
+        return "org"
+    after = text[end : end + 8]
+    # "Puyallup, Wash." or "Toledo, Ohio": a city before a state.
+    m = re.match(r",\s+([A-Z][A-Za-z.]+(?:\s[A-Z][a-z]+)?)", after + text[end + 8 : end + 24])
+    if m and (m.group(1) in _STATE_ABBREVIATIONS or name_key(m.group(1)) in _PLACES):
+        return "place"
+    if len(words) == 1 and words[0].isupper() and 2 <= len(words[0]) <= 6:
+        return "org"  # an acronym: FBI, NATO, AFP
+    before = text[max(0, start - 24) : start].lower().split()
+    if before and before[-1].rstrip(".,") in _PERSON_CUES:
+        return "person"
+    if re.match(r",\s+\d{1,3},", after):
+        return "person"  # "John Smith, 23,"
+    if 2 <= len(words) <= 4 and all(w[:1].isupper() and not w.isupper() for w in words):
+        return "person"
+    return "other"
+
+
+_ORG_SUFFIX_KEYS = {_fold_token(s) for s in _ORG_SUFFIXES}
+_PLACE_SUFFIX_KEYS = {_fold_token(s) for s in _PLACE_SUFFIXES}
+
+
+def _name_entities(text: str) -> list[tuple[int, Entity]]:
+    lower_words = frozenset(re.findall(r"\b[a-z][a-z'’\-]+\b", text))
+    found: list[tuple[int, Entity]] = []
+    for m in _SEQ.finditer(text):
+        starts = _is_sentence_start(text, m.start())
+        runs = []
+        for group in _split_possessives(m.group(0).rstrip(".").split()):
+            runs += _split_common_words(group, lower_words, starts and not runs)
+        for run in runs:
+            if len(run) == 1 and (len(run[0].rstrip(".")) < 2 or _is_bare_suffix(run[0])):
+                continue  # a lone initial, or "Department" left over from "Police Department"
+            surface = " ".join(run)
+            key = name_key(surface)
+            if not key or key.isdigit():
+                continue
+            kind = _kind(run, text, m.start(), m.end())
+            found.append((m.start(), Entity(surface, kind, key)))
+    return _promote_surnames(found)
+
+
+def _is_bare_suffix(word: str) -> bool:
+    key = name_key(word)
+    return key in _ORG_SUFFIX_KEYS or key in _PLACE_SUFFIX_KEYS
+
+
+def _promote_surnames(found: list[tuple[int, Entity]]) -> list[tuple[int, Entity]]:
+    """A lone word that is the last word of a person named in the same text is that person."""
+    surnames = {e.key.split()[-1] for _, e in found if e.kind == "person"}
+    return [
+        (pos, Entity(e.text, "person", e.key))
+        if e.kind == "other" and " " not in e.key and e.key in surnames
+        else (pos, e)
+        for pos, e in found
+    ]
+
+
+def _age_value(raw: str) -> int | None:
+    value = _NUMBER_WORDS.get(raw.lower()) if not raw.isdigit() else int(raw)
+    if value is None or not 0 < value < 120:
+        return None
+    return value
+
+
+def _number_entities(text: str) -> list[tuple[int, Entity]]:
+    found: list[tuple[int, Entity]] = []
+    for pattern in (_AGE, _AGE_AFTER_NAME, _AGE_WORD):
+        for m in pattern.finditer(text):
+            value = _age_value(m.group(1))
+            if value is not None:
+                found.append((m.start(), Entity(m.group(0), "number", f"age:{value}")))
+    for m in _MONEY.finditer(text):
+        unit = (m.group(2) or "").lower()
+        unit = {"m": "million", "mn": "million", "b": "billion", "bn": "billion",
+                "k": "thousand"}.get(unit, unit)
+        amount = m.group(1).replace(",", "").rstrip(".")
+        found.append((m.start(), Entity(m.group(0), "number", f"money:{amount} {unit}".strip())))
+    for m in _BLOCK.finditer(text):
+        found.append((m.start(), Entity(m.group(0), "number", f"block:{m.group(1)}")))
+    for m in _ROUTE.finditer(text):
+        found.append((m.start(), Entity(m.group(0), "place", f"route:{m.group(1)}")))
+    for m in _BIG_NUMBER.finditer(text):
+        value = m.group(1).replace(",", "")
+        if len(value) == 4 and 1900 <= int(value) <= 2100:
+            continue  # a year: dates are handled by extract_dates
+        found.append((m.start(), Entity(m.group(0), "number", f"num:{value}")))
+    return found
+
+
+def extract_entities(text: str) -> list[Entity]:
+    """Entities in ``text`` in order of appearance (repeats kept).
+
+    Names: capitalised word sequences with sentence-initial common words removed, typed as
+    person/place/org/other. Numbers: ages ("23-year-old", "John Smith, 23,"), money, "1400
+    block of", route numbers and other numbers of 3+ digits (not years).
+    """
+    if not text:
+        return []
+    text = text.translate(_QUOTES)
+    found = _name_entities(text) + _number_entities(text)
+    found.sort(key=lambda item: item[0])
+    return [e for _, e in found]
+
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+
+# --------------------------------------------------------------------------- dates
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+            ("december", "dec"),
+        ]
+    )
+    for m in names
+}
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MONTH_DAY = re.compile(
+    rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.IGNORECASE
+)
+_DAY_MONTH = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE})\b\.?(?:,?\s+(\d{{4}}))?",
+    re.IGNORECASE,
+)
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _resolve(year: int | None, month: int, day: int, reference: dt.date) -> dt.date | None:
+    """A month-day without a year is the latest such date not far after the reference."""
+    try:
+        if year is not None:
+            return dt.date(year, month, day)
+        date = dt.date(reference.year, month, day)
+        if date > reference + dt.timedelta(days=60):
+            date = dt.date(reference.year - 1, month, day)
+        return date
+    except ValueError:
+        return None
+
+
+def extract_dates(text: str, reference: dt.date | None) -> list[dt.date]:
+    """Absolute dates written in ``text``, resolved against ``reference`` (the article date).
+
+    Finds "Feb. 6", "February 6, 2014", "6 February", "2014-02-06". Without a year the date is
+    taken in the reference year, or the year before when that would put it more than 60 days
+    after the reference (a January article saying "Dec. 30"). Without a reference, only dates
+    with a year are returned. Sorted, without repeats.
+    """
+    dates: set[dt.date] = set()
+    for m in _MONTH_DAY.finditer(text):
+        month = _MONTHS[m.group(1).lower()]
+        if m.group(1).lower() == "may" and not m.group(0)[0].isupper():
+            continue  # the verb "may"
+        year = int(m.group(3)) if m.group(3) else None
+        if year is None and reference is None:
+            continue
+        date = _resolve(year, month, int(m.group(2)), reference or dt.date.min)
+        if date:
+            dates.add(date)
+    for m in _DAY_MONTH.finditer(text):
+        year = int(m.group(3)) if m.group(3) else None
+        if year is None and reference is None:
+            continue
+        month = _MONTHS[m.group(2).lower()]
+        date = _resolve(year, month, int(m.group(1)), reference or dt.date.min)
+        if date:
+            dates.add(date)
+    for m in _ISO_DATE.finditer(text):
+        date = _resolve(int(m.group(1)), int(m.group(2)), int(m.group(3)), dt.date.min)
+        if date:
+            dates.add(date)
+    return sorted(dates)
