@@ -51,6 +51,19 @@ _ALWAYS = re.compile(
 # Lines made only of punctuation, symbols and digits ("___", "•••", "3:01", "× ×").
 _NO_LETTERS = re.compile(r"^[\W\d_]*$")
 
+# Rows of sharing and utility buttons: "Print  Email  Comments (14)", "Share: Facebook, X".
+_BUTTON_WORDS = frozenset(
+    "share shares tweet email e-mail print save comment comments like follow copy link this "
+    "article story us on facebook twitter x whatsapp linkedin pinterest reddit google telegram "
+    "messenger flipboard".split()
+)
+_BUTTON_TOKEN = re.compile(r"[\w+-]+")
+
+# Breadcrumbs and section paths: "Home » Region & World", "Business › Technology",
+# "Americas | Peru", "Home / Lisbon / Transport", "Local News > Chester".
+_CRUMB_SEPARATOR = re.compile(r"\s*[»›>|/]\s*")
+_CRUMB_MAX_WORDS = 4
+
 # Phrases that mark a whole page as something other than an article, when the page is short.
 _JUNK_PAGE = (
     (
@@ -106,7 +119,24 @@ def is_chrome_line(line: str) -> bool:
         return True
     if len(stripped) > 160:  # real furniture is short; long lines are prose
         return False
-    return bool(_ALWAYS.match(stripped))
+    return bool(_ALWAYS.match(stripped)) or _is_button_row(stripped) or is_breadcrumb(stripped)
+
+
+def _is_button_row(line: str) -> bool:
+    tokens = _BUTTON_TOKEN.findall(line.lower())
+    words = [t for t in tokens if not t.isdigit()]
+    return bool(words) and all(t in _BUTTON_WORDS for t in words)
+
+
+def is_breadcrumb(line: str) -> bool:
+    """Two or more short, unpunctuated segments joined by », ›, >, | or /."""
+    segments = [s for s in _CRUMB_SEPARATOR.split(line) if s]
+    if len(segments) < 2 or line.rstrip().endswith((".", "?", "!", '"', "”")):
+        return False
+    return all(
+        1 <= len(s.split()) <= _CRUMB_MAX_WORDS and not any(ch.isdigit() for ch in s)
+        for s in segments
+    )
 
 
 def junk_reason(text: str) -> str | None:

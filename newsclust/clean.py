@@ -64,7 +64,10 @@ _DATELINE = re.compile(
     rf"^[A-Z][A-Za-z .,'’-]{{1,40}}?(?:,[^()]{{1,30}})?\s*\((?P<agency>{_AGENCY_NAMES})\)\s*[-–—]",
     re.IGNORECASE,
 )
-_BYLINE_MAX_WORDS = 16
+_BYLINE_MAX_WORDS = 30
+#: Bylines, date lines and datelines are looked for in the first lines of the body only.
+_HEADER_ZONE = 3
+_DATE_LINE_MAX_WORDS = 10
 _TITLE_MAX_WORDS = 22
 #: A short line seen in at least this many documents (and this share of them) is furniture.
 REPEATED_LINE_MIN_DOCS = 4
@@ -122,25 +125,33 @@ def clean_article(
     byline, agency, date = article.byline, article.agency, article.date
     body: list[str] = []
     for line in _lines(text):
+        in_header = len(body) < _HEADER_ZONE
+        if in_header and len(line.split()) <= _DATE_LINE_MAX_WORDS and find_date(line):
+            # "Published 30 August 2025", "January 22, 2025 · 5 min read": metadata, not news.
+            date = date or find_date(line)
+            if not _BYLINE.match(line):
+                continue
         if is_chrome_line(line) or _line_key(line) in repeated:
             continue
+        if not body and title is None and _is_section_label(line):
+            continue  # "WORLD NEWS", "PORTUGAL TODAY": a section or site name above the headline
         if not body and title is None and _looks_like_title(line):
             title = _clean_title(line)
             continue
         if title and not body and _line_key(line) == _line_key(title):
             continue  # the headline repeated at the top of the body
         match = _BYLINE.match(line)
-        if match and len(line.split()) <= _BYLINE_MAX_WORDS and len(body) < 3:
+        if match and len(line.split()) <= _BYLINE_MAX_WORDS and in_header:
             byline = byline or _BYLINE_SEPARATOR.split(match.group("who"))[0].strip()
             agency = agency or _agency_in(line)
             date = date or find_date(line)
             continue
-        if len(body) < 3:
+        if in_header:
             agency = agency or _dateline_agency(line)
-            if date is None and len(line.split()) <= 8:
-                date = find_date(line)
         body.append(line)
 
+    if agency is None and byline:
+        agency = _agency_in(byline)
     cleaned = "\n\n".join(body)
     problem = junk_reason(cleaned)
     if problem is not None:
@@ -158,6 +169,11 @@ def _looks_like_title(line: str) -> bool:
     return 2 <= words <= _TITLE_MAX_WORDS and not line.rstrip("\"'”’)").endswith(
         (".", "?", "!", ":")
     )
+
+
+def _is_section_label(line: str) -> bool:
+    letters = [ch for ch in line if ch.isalpha()]
+    return len(line.split()) <= 5 and bool(letters) and all(ch.isupper() for ch in letters)
 
 
 def _clean_title(title: str | None) -> str | None:

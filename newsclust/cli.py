@@ -146,8 +146,8 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
+        except (typer.BadParameter, typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise  # click reports these itself, with its own exit codes
         except NewsclustError as exc:
             if kwargs.get("debug"):
                 raise
@@ -316,6 +316,112 @@ def show_config(
     width = max(len(name) for name, *_ in rows)
     for name, value, origin, help_text in rows:
         typer.echo(f"{name:<{width}}  {value!s:<8}  ({origin})  {help_text}")
+
+
+@app.command("eval")
+@handle_errors
+def evaluate_command(
+    data: Annotated[
+        Path,
+        typer.Argument(
+            help="Labelled JSONL: one article a line with 'id' and a gold label field.",
+            show_default=False,
+        ),
+    ],
+    label_field: Annotated[str, typer.Option(help="The field holding the gold label.")] = "label",
+    pred: Annotated[
+        Path | None,
+        typer.Option(
+            "--pred",
+            help="Score this 'cluster --format json' output instead of clustering DATA.",
+            dir_okay=False,
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    config: ConfigOpt = None,
+    threshold: ClusterThresholdOpt = None,
+    dedup_threshold: DedupThresholdOpt = None,
+    jobs: JobsOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
+    debug: DebugOpt = False,
+) -> None:
+    """Score clustering against gold labels: B-cubed and pair-counting P/R/F1, cluster counts.
+
+    Articles the run skipped (junk pages) or did not place count as stories of their own.
+    """
+    import json
+
+    from .render import report_dict
+    from .scoring import (
+        format_scores,
+        predicted_labels,
+        read_gold,
+        read_prediction,
+        score_against_gold,
+    )
+
+    _setup_logging(quiet, verbose, None)
+    gold = read_gold(data, label_field)
+    if pred is not None:
+        predicted = read_prediction(pred)
+    else:
+        from .pipeline import run
+
+        settings = _settings(
+            config, cluster_threshold=threshold, dedup_threshold=dedup_threshold, jobs=jobs
+        )
+        progress, update = _progress_callback(quiet)
+        if progress is None:
+            report = run([data], settings)
+        else:
+            with progress:
+                report = run([data], settings, progress=update)
+        predicted = predicted_labels(report_dict(report))
+    result = score_against_gold(gold, predicted)
+    if fmt == "json":
+        typer.echo(json.dumps(result, indent=2))
+    else:
+        for line in format_scores(str(data), result):
+            typer.echo(line)
+
+
+@app.command()
+@handle_errors
+def dedup(
+    paths: PathsArg,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or csv.")] = "text",
+    output: OutputOpt = None,
+    threshold: DedupThresholdOpt = None,
+    config: ConfigOpt = None,
+    jobs: JobsOpt = None,
+    seed: SeedOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
+    log_file: LogFileOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Find near-duplicate articles (re-run wire copy) under PATHS, without clustering stories.
+
+    Each group has one canonical article (the fullest text, then the earliest, then the
+    smallest id); articles in no group are not listed. Exit codes as for 'cluster'.
+    """
+    from .dedup_report import dedup_csv, dedup_json, dedup_text
+    from .pipeline import find_copy_groups, load_articles
+
+    _setup_logging(quiet, verbose, log_file)
+    settings = _settings(config, dedup_threshold=threshold, jobs=jobs, seed=seed)
+    articles, skipped = load_articles(paths, settings)
+    if not articles and not skipped:
+        raise _fail("no inputs found", ExitCode.NOTHING_READABLE)
+    groups = find_copy_groups(articles, settings)
+    renderers = {"text": dedup_text, "json": dedup_json, "csv": dedup_csv}
+    if fmt not in renderers:
+        raise typer.BadParameter("choose one of text, json, csv", param_hint="--format")
+    emit(renderers[fmt](groups, articles, skipped), output)
+    if not articles:
+        raise typer.Exit(int(ExitCode.NOTHING_READABLE))
+    raise typer.Exit(int(ExitCode.SKIPPED_INPUTS if skipped else ExitCode.OK))
 
 
 def main() -> None:

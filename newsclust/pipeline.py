@@ -20,7 +20,7 @@ from .cluster import StoryClusterer
 from .dedup import NearDuplicateFinder
 from .errors import NothingReadableError
 from .load import load
-from .models import Article, Report, Skipped, Story
+from .models import Article, DupGroup, Report, Skipped, Story
 from .settings import Settings
 from .summarize import summarize_story
 
@@ -92,15 +92,26 @@ def _with_id(article: Article, new_id: str) -> Article:
     return dataclasses.replace(article, id=new_id)
 
 
-def find_copies(articles: Sequence[Article], settings: Settings) -> dict[str, str]:
-    """Copy id → canonical id, over the articles that have body text."""
+def find_copy_groups(articles: Sequence[Article], settings: Settings) -> list[DupGroup]:
+    """Near-duplicate groups among the articles that have body text (title-only items have
+    nothing to compare)."""
     with_text = [a for a in articles if a.text]
     if not with_text:
-        return {}
+        return []
     finder = NearDuplicateFinder(
         threshold=settings.dedup_threshold, seed=settings.seed, jobs=settings.effective_jobs
     )
-    return dict(finder.fit(with_text).result_.duplicate_of)
+    return list(finder.fit(with_text).result_.groups)
+
+
+def find_copies(articles: Sequence[Article], settings: Settings) -> dict[str, str]:
+    """Copy id → canonical id."""
+    return {
+        member: group.canonical
+        for group in find_copy_groups(articles, settings)
+        for member in group.members
+        if member != group.canonical
+    }
 
 
 def group_stories(articles: Sequence[Article], settings: Settings) -> list[list[Article]]:
