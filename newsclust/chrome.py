@@ -53,9 +53,37 @@ _NO_LETTERS = re.compile(r"^[\W\d_]*$")
 
 # Rows of sharing and utility buttons: "Print  Email  Comments (14)", "Share: Facebook, X".
 _BUTTON_WORDS = frozenset(
-    "share shares tweet email e-mail print save comment comments like follow copy link this "
-    "article story us on facebook twitter x whatsapp linkedin pinterest reddit google telegram "
-    "messenger flipboard".split()
+    [
+        "share",
+        "shares",
+        "tweet",
+        "email",
+        "e-mail",
+        "print",
+        "save",
+        "comment",
+        "comments",
+        "like",
+        "follow",
+        "copy",
+        "link",
+        "this",
+        "article",
+        "story",
+        "us",
+        "on",
+        "facebook",
+        "twitter",
+        "x",
+        "whatsapp",
+        "linkedin",
+        "pinterest",
+        "reddit",
+        "google",
+        "telegram",
+        "messenger",
+        "flipboard",
+    ]
 )
 _BUTTON_TOKEN = re.compile(r"[\w+-]+")
 
