@@ -427,3 +427,8 @@ def dedup(
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="newsclust")
+
+
+# The cron commands (update, stories, show) live in their own module; importing it registers
+# them on ``app``. At the bottom because that module imports the helpers above.
+from . import cli_store  # noqa: E402,F401

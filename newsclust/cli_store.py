@@ -1,0 +1,3 @@
+"""Commands over the story database (cron mode): update, stories, show."""
+
+from __future__ import annotations
