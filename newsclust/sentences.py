@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = [
     "Sentence",
@@ -125,15 +126,18 @@ def stem(word: str) -> str:
     return w
 
 
+@lru_cache(maxsize=200_000)
+def _content_stem(word: str) -> str:
+    # Cached: a story repeats the same few thousand words, and folding is the costly part.
+    low = fold(word)
+    if low in STOPWORDS or len(low) < 2:
+        return ""
+    return stem(low)
+
+
 def content_tokens(text: str) -> list[str]:
     """Stems of the topical words of ``text`` (stopwords and 1-letter words removed)."""
-    out = []
-    for word in word_tokens(text):
-        low = fold(word)
-        if low in STOPWORDS or len(low) < 2:
-            continue
-        out.append(stem(low))
-    return out
+    return [t for t in map(_content_stem, word_tokens(text)) if t]
 
 
 def _is_abbreviation_end(paragraph: str, dot: int) -> bool:
@@ -223,14 +227,16 @@ def split_sentences(text: str) -> list[Sentence]:
 _QUOTE = re.compile(r"\"([^\"]+)\"|“([^”]+)”")
 
 
-def quotes(text: str, *, min_words: int = 4) -> list[str]:
-    """Quoted passages of at least ``min_words`` words, in order of appearance.
+def quotes(text: str, *, min_words: int = 4, max_words: int = 80) -> list[str]:
+    """Quoted passages of ``min_words`` to ``max_words`` words, in order of appearance.
 
-    Single-word scare quotes ("infringe") are not speech worth aligning, hence the minimum.
+    Single-word scare quotes ("infringe") are not speech worth aligning, hence the minimum; a
+    "quote" longer than the maximum is almost always text between two unrelated stray quote
+    marks, hence the maximum.
     """
     found = []
     for match in _QUOTE.finditer(text):
         inner = (match.group(1) or match.group(2)).strip().strip(",.;: ")
-        if len(word_tokens(inner)) >= min_words:
+        if min_words <= len(word_tokens(inner)) <= max_words:
             found.append(inner)
     return found

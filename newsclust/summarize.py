@@ -55,7 +55,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from newsclust.entities import extract_entities, name_key, same_name
 from newsclust.models import Article, SummarySentence
@@ -181,6 +181,28 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def _attach_short_forms(texts: list[str], kinds: dict[str, Counter], uf: _UnionFind) -> None:
+    """Shorter forms join a longer name they end ("Lavrov" -> "Sergei Lavrov"), but only when
+    exactly one longer group fits: "Trump" must not glue Donald and Ivanka together."""
+    # Longer names indexed by the first letter of their last word, so each short form is
+    # compared with a handful of names, not with all of them.
+    by_last: dict[str, list[str]] = defaultdict(list)
+    for text in texts:
+        if len(text.split()) > 1:
+            by_last[name_key(text.split()[-1])[:1]].append(text)
+    for short in sorted(texts, key=lambda t: (len(t.split()), t)):
+        words = short.split()
+        roots = {
+            uf.find(long)
+            for long in by_last.get(name_key(words[-1])[:1], ())
+            if len(long.split()) > len(words)
+            and _compatible(kinds[short], kinds[long])
+            and _tokens_match(words, long.split())
+        }
+        if len(roots) == 1:
+            uf.union(short, roots.pop())
+
+
 def _tokens_match(short: list[str], long: list[str]) -> bool:
     """``short`` equals the last words of ``long`` ("Tayyip Erdogan" in "Recep Tayyip Erdogan")."""
     tail = long[-len(short) :]
@@ -206,20 +228,7 @@ def _group_entities(docs: list[_Doc]) -> tuple[list[_Group], dict[str, int]]:
             for b in block[i + 1 :]:
                 if name_key(a) == name_key(b) or same_name(a, b):
                     uf.union(a, b)
-    # Shorter forms join a longer name they end ("Lavrov" -> "Sergei Lavrov"), but only when
-    # exactly one longer group fits: "Trump" must not glue Donald and Ivanka together.
-    by_length = sorted(texts, key=lambda t: (len(t.split()), t))
-    for short in by_length:
-        words = short.split()
-        roots = {
-            uf.find(long)
-            for long in texts
-            if len(long.split()) > len(words)
-            and _compatible(kinds[short], kinds[long])
-            and _tokens_match(words, long.split())
-        }
-        if len(roots) == 1:
-            uf.union(short, roots.pop())
+    _attach_short_forms(texts, kinds, uf)
     groups_by_root: dict[str, _Group] = defaultdict(_Group)
     for doc in docs:
         for s, mentions in zip(doc.sentences, doc.mentions, strict=True):
@@ -672,7 +681,7 @@ def _pairs(docs: list[_Doc], matrix: _Matrix) -> list[tuple[int, int]]:
     return sorted(pairs)
 
 
-def _only_in(docs, matrix, groups, figures) -> dict[str, list[dict]]:
+def _only_in(docs, matrix, groups, entity_index, figures) -> dict[str, list[dict]]:
     if len(docs) < 2:
         return {}
     out: dict[str, list[dict]] = {}
@@ -682,7 +691,7 @@ def _only_in(docs, matrix, groups, figures) -> dict[str, list[dict]]:
             row = doc.offset + s.index
             if matrix.best[row].max(initial=0.0) < ALIGN_THRESHOLD:
                 facts.append({"kind": "sentence", "text": s.text})
-        facts += _only_entities(doc, groups)
+        facts += _only_entities(doc, groups, entity_index)
         # A figure is the same fact elsewhere when its value counts the same thing.
         elsewhere = {(f.value, f.about) for d in docs if d is not doc for f in figures[d.order]}
         seen = set()
@@ -697,16 +706,17 @@ def _only_in(docs, matrix, groups, figures) -> dict[str, list[dict]]:
     return out
 
 
-def _only_entities(doc: _Doc, groups: list[_Group]) -> list[dict]:
+def _only_entities(doc: _Doc, groups: list[_Group], entity_index: dict[str, int]) -> list[dict]:
     facts, seen = [], set()
     for mentions in doc.mentions:
         for entity in mentions:
-            group = next((g for g in groups if entity.text in g.texts), None)
-            if group is None or list(group.articles) != [doc.article.id] or id(group) in seen:
+            number = entity_index.get(entity.text)
+            if number is None or number in seen:
                 continue
-            if not group.standalone:
-                continue  # only ever an adjective ("Russian-mediated"): not a fact of its own
-            seen.add(id(group))
+            group = groups[number]
+            if list(group.articles) != [doc.article.id] or not group.standalone:
+                continue  # mentioned elsewhere too, or only ever an adjective ("Russian-led")
+            seen.add(number)
             facts.append({"kind": "entity", "text": group.name, "type": group.kind})
     return facts
 
@@ -777,20 +787,38 @@ def _conflicts(docs, matrix, pairs, figures, groups, entity_index) -> list[dict]
 
 
 def _quote_pairs(docs: list[_Doc]) -> list[tuple[int, str, int, str]]:
-    """Aligned quotes worded differently: (article a order, quote a, article b order, quote b)."""
-    quoted = [quotes(d.article.text or "") for d in docs]
+    """Aligned quotes worded differently: (article a order, quote a, article b order, quote b).
+
+    Each quote is paired with its best counterpart in the earliest source that has one. Only
+    quotes sharing at least two word stems (one for very short quotes) are compared in full: the
+    sparse product finds those pairs without trying every pair of quotes in a big story.
+    """
+    flat = [(d.order, q) for d in docs for q in quotes(d.article.text or "")]
+    if len(flat) < 2:
+        return []
+    stems = [sorted(set(content_tokens(q))) for _, q in flat]
+    if not any(stems):
+        return []
+    counts = CountVectorizer(analyzer=lambda tokens: tokens, binary=True).fit_transform(stems)
+    shared = (counts @ counts.T).tocsr()
     pairs = []
-    for b in range(len(docs)):
-        for qb in quoted[b]:
-            for a in range(b):
-                scored = [(quote_similarity(qa, qb), -n, qa) for n, qa in enumerate(quoted[a])]
-                if not scored:
-                    continue
-                similarity, _, qa = max(scored)
-                if similarity >= QUOTE_THRESHOLD:
-                    if fold(" ".join(word_tokens(qa))) != fold(" ".join(word_tokens(qb))):
-                        pairs.append((a, qa, b, qb))
-                    break  # paired with the earliest source that has it (even if identical)
+    for j, (b, qb) in enumerate(flat):
+        row = shared.getrow(j)
+        need = {i: 1 if min(len(stems[i]), len(stems[j])) <= 2 else 2 for i in row.indices}
+        candidates = sorted(
+            i for i, n in zip(row.indices, row.data, strict=True) if flat[i][0] < b and n >= need[i]
+        )
+        by_article: dict[int, list[int]] = defaultdict(list)
+        for i in candidates:
+            by_article[flat[i][0]].append(i)
+        for a in sorted(by_article):
+            similarity, _, qa = max(
+                (quote_similarity(flat[i][1], qb), -i, flat[i][1]) for i in by_article[a]
+            )
+            if similarity >= QUOTE_THRESHOLD:
+                if fold(" ".join(word_tokens(qa))) != fold(" ".join(word_tokens(qb))):
+                    pairs.append((a, qa, b, qb))
+                break  # paired with the earliest source that has it (even if identical)
     return pairs
 
 
@@ -875,7 +903,7 @@ def summarize_story(articles: Sequence[Article], *, max_sentences: int = 5) -> S
     figures = {d.order: [f for s in d.sentences for f in _figures(s)] for d in docs}
     pairs = _pairs(docs, matrix) if len(docs) > 1 else []
     differences = {
-        "only_in": _only_in(docs, matrix, groups, figures),
+        "only_in": _only_in(docs, matrix, groups, entity_index, figures),
         "conflicts": _conflicts(docs, matrix, pairs, figures, groups, entity_index),
         "wording": _wording(docs, pairs),
         "entities": _entities(docs, groups),

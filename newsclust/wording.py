@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 
 from newsclust.sentences import content_tokens, fold
 
@@ -37,9 +38,16 @@ def join_tokens(tokens: list[str]) -> str:
     return out
 
 
+@lru_cache(maxsize=100_000)
+def _folded(token: str) -> str:
+    return fold(token)
+
+
 def _matcher(a: list[str], b: list[str]) -> difflib.SequenceMatcher:
     # autojunk off: with short sequences its popularity heuristic only hides real matches.
-    return difflib.SequenceMatcher(None, [fold(t) for t in a], [fold(t) for t in b], autojunk=False)
+    return difflib.SequenceMatcher(
+        None, [_folded(t) for t in a], [_folded(t) for t in b], autojunk=False
+    )
 
 
 def word_diff(a: str, b: str) -> list[dict[str, str]]:
@@ -51,13 +59,19 @@ def word_diff(a: str, b: str) -> list[dict[str, str]]:
     return ops
 
 
+@lru_cache(maxsize=20_000)
+def _features(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """Folded words (punctuation dropped) and the set of content stems of ``text``."""
+    words = tuple(_folded(t) for t in diff_tokens(text) if t[0].isalnum() or t[0] == "_")
+    return words, frozenset(content_tokens(text))
+
+
 def word_ratio(a: str, b: str) -> float:
     """Share of words in common, in order (difflib ratio over word tokens, punctuation ignored)."""
-    wa = [t for t in diff_tokens(a) if t[0].isalnum() or t[0] == "_"]
-    wb = [t for t in diff_tokens(b) if t[0].isalnum() or t[0] == "_"]
+    wa, wb = _features(a)[0], _features(b)[0]
     if not wa or not wb:
         return 0.0
-    return _matcher(wa, wb).ratio()
+    return difflib.SequenceMatcher(None, wa, wb, autojunk=False).ratio()
 
 
 def quote_similarity(a: str, b: str) -> float:
@@ -65,8 +79,11 @@ def quote_similarity(a: str, b: str) -> float:
 
     Two translations of one quote keep the order of the words but swap synonyms
     ("illegitimate pressure from" / "illegal pressures on"), so we take the better of the in-order
-    word ratio and the overlap of word stems.
+    word ratio and the overlap of word stems. Quotes that share no topical word score 0 without
+    running the (slower) sequence matcher.
     """
-    sa, sb = set(content_tokens(a)), set(content_tokens(b))
-    jaccard = len(sa & sb) / len(sa | sb) if sa and sb else 0.0
-    return max(word_ratio(a, b), jaccard)
+    sa, sb = _features(a)[1], _features(b)[1]
+    shared = len(sa & sb)
+    if not shared:
+        return 0.0
+    return max(word_ratio(a, b), shared / len(sa | sb))
