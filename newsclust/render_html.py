@@ -78,12 +78,14 @@ main { padding: 1.25rem 0 2rem; }
 }
 .muted { color: var(--muted); }
 .small { font-size: .85rem; }
-ul.plain { list-style: none; margin: 0; padding: 0; }
+.plain { list-style: none; margin: 0; padding: 0; }
 /* Timeline: one row per story on a shared date axis. */
-.axis {
-  display: flex; justify-content: space-between; font-size: .78rem; color: var(--muted);
-  border-bottom: 1px solid var(--rule); padding-bottom: .2rem; margin-bottom: .4rem;
+.tl-axis .axis {
+  position: relative; height: 1.5rem; font-size: .78rem; color: var(--muted);
+  border-bottom: 1px solid var(--rule);
 }
+.axis .tick { position: absolute; top: 0; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.axis .tl-cut { position: absolute; top: 0; transform: translateX(-50%); letter-spacing: -.1em; }
 .tl-row {
   display: grid; grid-template-columns: 1fr; gap: .15rem .75rem; padding: .3rem 0;
   border-bottom: 1px dotted var(--rule);
@@ -99,13 +101,18 @@ ul.plain { list-style: none; margin: 0; padding: 0; }
   position: absolute; top: 0; bottom: 0; min-width: .75rem; border-radius: 3px;
   background: var(--accent); print-color-adjust: exact; -webkit-print-color-adjust: exact;
 }
+.tl-gap {
+  position: absolute; top: 0; bottom: 0;
+  background: repeating-linear-gradient(135deg, transparent 0 3px, var(--rule) 3px 5px);
+}
 .tl-dates { font-size: .78rem; color: var(--muted); font-variant-numeric: tabular-nums; }
 .undated { margin: .75rem 0 0; font-size: .9rem; }
 @media (min-width: 44rem) {
-  .tl-row { grid-template-columns: minmax(12rem, 20rem) 1fr 11.5rem; align-items: center; }
-  .tl-dates { text-align: right; }
-  .axis { margin-left: calc(min(20rem, 38%) + .75rem); margin-right: 12.25rem; }
+  .tl-row { grid-template-columns: minmax(10rem, 18rem) 1fr 12.5rem; align-items: center; }
+  .tl-dates { text-align: right; white-space: nowrap; }
 }
+.tl-axis { border-bottom: 0; padding-bottom: 0; }
+@media (max-width: 43.99rem) { .tl-axis > :empty { display: none; } }
 /* Stories */
 .story { padding-top: 1.1rem; }
 .kicker { margin: 0; font-size: .78rem; font-weight: 700; color: var(--accent); }
@@ -133,6 +140,9 @@ code, .id { font: .8rem/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, "De
 .diffs { border-top: 2px solid var(--ink); margin-top: 1.25rem; }
 table { border-collapse: collapse; font-size: .9rem; }
 caption { text-align: left; font-weight: 700; padding: .3rem 0; }
+caption::first-letter { text-transform: uppercase; }
+thead th { font-size: .75rem; font-weight: 600; color: var(--muted); text-transform: uppercase;
+  letter-spacing: .06em; }
 th, td { text-align: left; padding: .3rem .75rem .3rem 0; border-bottom: 1px solid var(--rule);
   vertical-align: top; }
 th { font-weight: 600; }
@@ -151,6 +161,7 @@ del, ins { padding: .05rem .2rem; border-radius: 3px; print-color-adjust: exact;
 del { background: var(--del-bg); color: var(--del-ink); text-decoration: line-through; }
 ins { background: var(--ins-bg); color: var(--ins-ink); text-decoration: underline;
   text-underline-offset: .15em; }
+.only { padding-left: 1.1rem; font-size: .95rem; }
 .only li { margin: 0 0 .35rem; }
 .facts { margin: .35rem 0 .5rem; }
 .fact {
@@ -226,26 +237,33 @@ def _safe_headline(report: Report) -> str:
 
 
 class _Labels:
-    """How one story names its articles: the source name when it is unique in the story, else
-    the source with the article id, else the id (ids are file names: precise, but ugly)."""
+    """How one story names its articles in chips: the outlet (or the wire) when that is unique in
+    the story, else the file name, else the full id. The id is always in the chip's tooltip."""
 
     def __init__(self, story: Story, report: Report, anchor: str) -> None:
         self.anchor = anchor
         self.index = {aid: n for n, aid in enumerate(story.article_ids, start=1)}
-        sources = Counter(self._source(report.articles.get(aid)) for aid in story.article_ids)
         self.names: dict[str, str] = {}
+        for pick in (self._outlet, self._basename):
+            wanted = {
+                aid: pick(aid, report.articles.get(aid))
+                for aid in story.article_ids
+                if aid not in self.names
+            }
+            counts = Counter(wanted.values())
+            self.names.update({aid: n for aid, n in wanted.items() if n and counts[n] == 1})
         for aid in story.article_ids:
-            source = self._source(report.articles.get(aid))
-            if source and sources[source] == 1:
-                self.names[aid] = source
-            elif source:
-                self.names[aid] = f"{source} ({aid})"
-            else:
-                self.names[aid] = aid
+            self.names.setdefault(aid, aid)
+        # One source only: every summary sentence is from it, chips would just repeat it.
+        self.single_source = len(story.article_ids) - len(story.duplicate_of) <= 1
 
     @staticmethod
-    def _source(article: Article | None) -> str | None:
-        return article.source if article else None
+    def _outlet(aid: str, article: Article | None) -> str | None:
+        return (article.source or article.agency) if article else None
+
+    @staticmethod
+    def _basename(aid: str, article: Article | None) -> str | None:
+        return aid.rstrip("/").rsplit("/", 1)[-1] or None
 
     def name(self, aid: str) -> str:
         return self.names.get(aid, aid)
@@ -288,41 +306,132 @@ def _date_span(story: Story) -> tuple[dt.date, dt.date] | None:
     return story.first_date, story.last_date or story.first_date
 
 
-def _timeline_row(number: int, story: Story, start: dt.date, days: int) -> str:
+class _DateScale:
+    """Dates → percent of the timeline's width, on one axis shared by every story.
+
+    A quiet stretch longer than ``GAP_DAYS`` (no story at all) is cut out of the axis and drawn
+    as a break: otherwise one story from years ago squeezes all the others into a sliver. Days
+    count whole and inclusive, so a one-day story still gets a visible share of the axis.
+    """
+
+    GAP_DAYS = 30
+    #: A break's width, as a share of the days that are drawn.
+    BREAK_SHARE = 0.06
+    #: Axis labels closer than this (percent of the width) to the previous one are left out.
+    LABEL_SPACING = 22.0
+
+    def __init__(self, spans: Iterable[tuple[dt.date, dt.date]]) -> None:
+        segments: list[list[dt.date]] = []
+        for first, last in sorted(spans):
+            if segments and (first - segments[-1][1]).days <= self.GAP_DAYS:
+                segments[-1][1] = max(segments[-1][1], last)
+            else:
+                segments.append([first, last])
+        drawn = sum((end - start).days + 1 for start, end in segments)
+        self.break_days = max(1.0, drawn * self.BREAK_SHARE) if len(segments) > 1 else 0.0
+        self.segments: list[tuple[dt.date, dt.date, float]] = []
+        offset = 0.0
+        for start, end in segments:
+            self.segments.append((start, end, offset))
+            offset += (end - start).days + 1 + self.break_days
+        self.total = offset - self.break_days
+
+    def left(self, day: dt.date) -> float:
+        """Where ``day`` starts, in percent."""
+        for start, end, offset in self.segments:
+            if start <= day <= end:
+                return 100 * (offset + (day - start).days) / self.total
+        raise ValueError(f"{day} is outside the timeline")
+
+    def width(self, first: dt.date, last: dt.date) -> float:
+        # One story's span never crosses a break: breaks are cut only where no story is.
+        return self.left(last) + 100 / self.total - self.left(first)
+
+    def breaks(self) -> list[tuple[float, float]]:
+        """(left, width) in percent of every break."""
+        width = 100 * self.break_days / self.total
+        ends = [offset + (end - start).days + 1 for start, end, offset in self.segments[:-1]]
+        return [(100 * end / self.total, width) for end in ends]
+
+    def labels(self) -> list[tuple[float, str]]:
+        """(left, date) for the axis: the first day, each day after a break, the last day."""
+        last_day = self.segments[-1][1]
+        wanted = [(self.left(start), start.isoformat()) for start, _, _ in self.segments]
+        labels: list[tuple[float, str]] = []
+        for left, text in wanted:
+            if not labels or left - labels[-1][0] >= self.LABEL_SPACING:
+                labels.append((left, text))
+        if last_day != self.segments[0][0]:
+            # The last day is pinned to the right edge; drop labels it would overlap.
+            labels = [item for item in labels if 100 - item[0] >= self.LABEL_SPACING]
+            labels.append((100.0, last_day.isoformat()))
+        return labels
+
+
+def _range_text(first: dt.date, last: dt.date) -> str:
+    if first == last:
+        return first.isoformat()
+    # Same year: "2025-03-10 – 03-11" keeps the column narrow.
+    end = last.isoformat()[5:] if first.year == last.year else last.isoformat()
+    return f"{first.isoformat()} – {end}"
+
+
+def _gaps(scale: _DateScale) -> str:
+    return "".join(
+        f'<span class="tl-gap" style="left:{left:.2f}%;width:{width:.2f}%"></span>'
+        for left, width in scale.breaks()
+    )
+
+
+def _timeline_row(number: int, story: Story, scale: _DateScale) -> str:
     first, last = _date_span(story)  # type: ignore[misc]  # only dated stories come here
-    # Whole days, inclusive, so a one-day story still gets a visible share of the axis.
-    left = 100 * (first - start).days / days
-    width = 100 * ((last - first).days + 1) / days
-    dates = first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
+    left, width = scale.left(first), scale.width(first, last)
+    dates = _range_text(first, last)
     return (
         '<li class="tl-row">'
         f'<a class="tl-label" href="#{_story_anchor(number)}">{_esc(story.title)}</a>'
-        f'<span class="tl-track" aria-hidden="true"><span class="tl-bar" '
+        f'<span class="tl-track" aria-hidden="true">{_gaps(scale)}<span class="tl-bar" '
         f'style="left:{left:.2f}%;width:{width:.2f}%" title="{_esc(dates)}"></span></span>'
         f'<span class="tl-dates">{_esc(dates)} · {_plural(len(story.article_ids), "article")}'
         "</span></li>"
     )
 
 
+def _timeline_axis(scale: _DateScale) -> str:
+    # A row of its own, in the same grid as the stories, so the axis lines up with the bars.
+    ticks = []
+    for left, text in scale.labels():
+        if left == 0:
+            style = "left:0"
+        elif left == 100:
+            style = "right:0"
+        else:
+            style = f"left:{left:.2f}%;transform:translateX(-50%)"
+        ticks.append(f'<span class="tick" style="{style}">{text}</span>')
+    breaks = "".join(
+        f'<span class="tl-cut" style="left:{left + width / 2:.2f}%">//</span>'
+        for left, width in scale.breaks()
+    )
+    return (
+        '<li class="tl-row tl-axis" aria-hidden="true">'
+        f'<span></span><span class="axis">{"".join(ticks)}{breaks}</span><span></span></li>'
+    )
+
+
 def _timeline(report: Report) -> str:
-    dated = [(n, s) for n, s in enumerate(report.stories, start=1) if _date_span(s)]
-    undated = [(n, s) for n, s in enumerate(report.stories, start=1) if not _date_span(s)]
     if not report.stories:
         return ""
+    dated = [(n, s) for n, s in enumerate(report.stories, start=1) if _date_span(s)]
+    undated = [(n, s) for n, s in enumerate(report.stories, start=1) if not _date_span(s)]
     out = ['<section class="panel timeline" aria-labelledby="timeline-h">']
     out.append('<h2 id="timeline-h">Timeline</h2>')
     if dated:
-        # Chronological here even though stories are listed biggest first below.
+        # Chronological here, even though the stories below are listed biggest first.
         dated.sort(key=lambda item: (item[1].first_date, item[0]))
-        start = min(_date_span(s)[0] for _, s in dated)  # type: ignore[index]
-        end = max(_date_span(s)[1] for _, s in dated)  # type: ignore[index]
-        days = (end - start).days + 1
-        out.append(
-            f'<div class="axis" aria-hidden="true"><span>{start.isoformat()}</span>'
-            f"<span>{end.isoformat()}</span></div>"
-        )
+        scale = _DateScale(_date_span(s) for _, s in dated)  # type: ignore[misc]
         out.append('<ol class="plain tl">')
-        out += [_timeline_row(n, s, start, days) for n, s in dated]
+        out.append(_timeline_axis(scale))
+        out += [_timeline_row(n, s, scale) for n, s in dated]
         out.append("</ol>")
     if undated:
         links = ", ".join(
@@ -341,7 +450,7 @@ def _summary(story: Story, labels: _Labels) -> str:
         return ""
     items = []
     for sentence in story.summary:
-        chips = "".join(labels.chip(aid) for aid in sentence.sources)
+        chips = "" if labels.single_source else "".join(map(labels.chip, sentence.sources))
         items.append(f'<li>{_esc(sentence.text)} <span class="srcs">{chips}</span></li>')
     return "<h3>Summary</h3>\n<ul class=\"summary\">" + "\n".join(items) + "</ul>"
 

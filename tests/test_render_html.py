@@ -257,3 +257,45 @@ def test_empty_and_minimal_reports():
     page = to_html(report)
     assert "0 articles in 0 stories" in page
     assert parse(page).errors == []
+
+
+def _dated_story(sid: str, first: dt.date, last: dt.date | None = None) -> Story:
+    return Story(id=sid, title=sid, article_ids=(sid,), first_date=first, last_date=last or first)
+
+
+def test_timeline_breaks_long_quiet_stretches():
+    # One story years before the others must not squeeze them into a sliver of the axis.
+    stories = (
+        _dated_story("old", dt.date(2015, 1, 1)),
+        _dated_story("march", dt.date(2025, 3, 1), dt.date(2025, 3, 10)),
+        _dated_story("late-march", dt.date(2025, 3, 20)),
+    )
+    report = Report(
+        stories=stories, articles={s.id: _article(s.id) for s in stories}, skipped=(), stats={}
+    )
+    page = to_html(report)
+    assert page.count('class="tl-gap"') == 3  # drawn in each story's track
+    assert 'class="tl-cut"' in page  # and marked on the axis
+    # Drawn days: 1 + 20; the break is 6% of them (1.26 days); 22.26 days in all.
+    lefts = [float(x) for x in re.findall(r'class="tl-bar" style="left:([\d.]+)%', page)]
+    assert lefts == [0.0, pytest.approx(10.15, abs=0.01), pytest.approx(95.51, abs=0.01)]
+    # The axis names the first and last day; a label after the break would overlap the first.
+    assert ">2015-01-01</span>" in page and ">2025-03-20</span>" in page
+    assert ">2025-03-01</span>" not in page
+
+
+def test_timeline_labels_the_day_after_a_break_when_there_is_room():
+    stories = (
+        _dated_story("january", dt.date(2025, 1, 1), dt.date(2025, 1, 20)),
+        _dated_story("june", dt.date(2025, 6, 1), dt.date(2025, 6, 20)),
+    )
+    report = Report(
+        stories=stories, articles={s.id: _article(s.id) for s in stories}, skipped=(), stats={}
+    )
+    axis = re.search(r'<span class="axis">(.*?)</span></li>', to_html(report)).group(1)
+    ticks = re.findall(r'class="tick" style="([^"]*)">([\d-]+)<', axis)
+    assert ticks == [
+        ("left:0", "2025-01-01"),
+        ("left:52.83%;transform:translateX(-50%)", "2025-06-01"),
+        ("right:0", "2025-06-20"),
+    ]
