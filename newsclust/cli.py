@@ -424,6 +424,73 @@ def dedup(
     raise typer.Exit(int(ExitCode.SKIPPED_INPUTS if skipped else ExitCode.OK))
 
 
+@app.command()
+@handle_errors
+def explain(
+    first: Annotated[str, typer.Argument(help="An article id or path.", show_default=False)],
+    second: Annotated[str, typer.Argument(help="Another article id or path.", show_default=False)],
+    corpus: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--in",
+            help="The corpus the two articles belong to (files or folders; repeatable). "
+            "Default: the two paths themselves.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    config: ConfigOpt = None,
+    threshold: ClusterThresholdOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
+    debug: DebugOpt = False,
+) -> None:
+    """Show why two articles were or were not put in the same story.
+
+    Prints every similarity component with its value, weight and contribution, the combined
+    similarity and the threshold, and whether the articles are near-duplicate copies.
+    """
+    import json
+
+    from .explain import explain_pair
+
+    _setup_logging(quiet, verbose, None)
+    settings = _settings(config, cluster_threshold=threshold)
+    paths = corpus or [Path(first), Path(second)]
+    pair = explain_pair(paths, first, second, settings)
+    e = pair.explanation
+    if fmt == "json":
+        payload = {
+            "a": pair.a.id,
+            "b": pair.b.id,
+            "copy_similarity": pair.copy_similarity,
+            "components": [vars(c) for c in e.components],
+            "similarity": e.similarity,
+            "threshold": e.threshold,
+            "linked": e.linked,
+            "same_story": e.same_story,
+        }
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    typer.echo(f"A: {pair.a.id}  ({pair.a.title or 'no title'})")
+    typer.echo(f"B: {pair.b.id}  ({pair.b.title or 'no title'})")
+    if pair.copy_similarity is not None:
+        typer.echo(f"Near-duplicate copies (shingle similarity {pair.copy_similarity:.3f}).")
+    typer.echo(f"{'component':<10} {'value':>7} {'weight':>7} {'contrib':>8}  detail")
+    for c in e.components:
+        typer.echo(
+            f"{c.name:<10} {c.value:>7.3f} {c.weight:>7.2f} {c.contribution:>8.3f}  {c.detail}"
+        )
+    verdict = "at or above" if e.linked else "below"
+    typer.echo(f"similarity {e.similarity:.3f} is {verdict} the threshold {e.threshold:.3f}")
+    if e.same_story is not None:
+        typer.echo(
+            "same story: "
+            + ("yes" if e.same_story else "no")
+            + " (average linkage looks at whole stories, not only this pair)"
+        )
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="newsclust")

@@ -114,12 +114,15 @@ def find_copies(articles: Sequence[Article], settings: Settings) -> dict[str, st
     }
 
 
+def make_clusterer(settings: Settings) -> StoryClusterer:
+    return StoryClusterer(threshold=settings.cluster_threshold)
+
+
 def group_stories(articles: Sequence[Article], settings: Settings) -> list[list[Article]]:
     """Cluster canonical articles into stories (each a list, in input order)."""
     if not articles:
         return []
-    clusterer = StoryClusterer(threshold=settings.cluster_threshold)
-    labels = clusterer.fit(articles).labels_
+    labels = make_clusterer(settings).fit(articles).labels_
     groups: dict[int, list[Article]] = defaultdict(list)
     for article, label in zip(articles, labels, strict=True):
         groups[label].append(article)

@@ -29,10 +29,10 @@ class Settings:
     """Everything that changes what newsclust computes. Output options live in the CLI."""
 
     dedup_threshold: float = _setting(
-        0.8, "Shingle Jaccard (or containment) at which two texts count as copies.", 0.0, 1.0
+        0.5, "Shingle Jaccard (or containment) at which two texts count as copies.", 0.0, 1.0
     )
     cluster_threshold: float = _setting(
-        0.5, "Combined similarity at which two articles report the same story.", 0.0, 1.0
+        0.15, "Combined similarity at which two articles report the same story.", 0.0, 1.0
     )
     summary_sentences: int = _setting(5, "Sentences in each story's merged summary.", 1, 20)
     max_file_mb: float = _setting(

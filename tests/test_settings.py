@@ -58,3 +58,13 @@ def test_bad_config_names_the_problem(tmp_path, text, message):
 def test_missing_config_file_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         resolve(config_file=tmp_path / "nope.toml", env={})
+
+
+def test_setting_defaults_match_the_estimators():
+    # Settings carries the defaults the CLI shows; the estimators carry their own. They must agree,
+    # or `newsclust config` would show one value while the library uses another.
+    from newsclust.cluster import StoryClusterer
+    from newsclust.dedup import NearDuplicateFinder
+
+    assert Settings().cluster_threshold == StoryClusterer().threshold
+    assert Settings().dedup_threshold == NearDuplicateFinder().threshold
