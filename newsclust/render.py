@@ -135,10 +135,23 @@ def fact_text(fact: Any) -> str:
 
 
 def difference_lines(differences: dict) -> Iterable[tuple[str, str]]:
-    """(section, line) pairs describing the differences, in a stable order."""
+    """(section, line) pairs describing the differences, in a stable order.
+
+    Sentences only one source carries get a line each; the names and figures only it mentions
+    are gathered on one line, since a list of single words reads badly.
+    """
     for article_id, facts in (differences.get("only_in") or {}).items():
+        section = "Only in " + article_id
+        short: dict[str, list[str]] = {}
         for fact in facts:
-            yield ("Only in " + article_id, fact_text(fact))
+            kind = fact.get("kind", "sentence") if isinstance(fact, dict) else "sentence"
+            if kind == "sentence":
+                yield (section, fact_text(fact))
+            else:
+                short.setdefault(kind, []).append(fact_text(fact))
+        for kind, texts in short.items():
+            label = {"entity": "names", "figure": "figures"}.get(kind, kind)
+            yield (section, f"{label}: " + ", ".join(texts))
     for conflict in differences.get("conflicts") or []:
         values = "; ".join(f"{aid}: {value}" for aid, value in conflict["values"].items())
         yield ("Conflicts", f"{conflict['about']}: {values}")
