@@ -86,6 +86,8 @@ QUOTE_THRESHOLD = 0.45
 MAX_SENTENCES_PER_ARTICLE = 80
 MAX_SENTENCES_TOTAL = 3000
 MAX_WORDING = 40
+#: Full quote comparisons allowed per story (texts full of stray quote marks stay fast).
+MAX_QUOTE_COMPARISONS = 10_000
 
 _ENTITY_KINDS = ("person", "place", "org", "other")
 
@@ -801,8 +803,11 @@ def _quote_pairs(docs: list[_Doc]) -> list[tuple[int, str, int, str]]:
         return []
     counts = CountVectorizer(analyzer=lambda tokens: tokens, binary=True).fit_transform(stems)
     shared = (counts @ counts.T).tocsr()
-    pairs = []
+    pairs, budget = [], MAX_QUOTE_COMPARISONS
     for j, (b, qb) in enumerate(flat):
+        if budget <= 0:
+            logger.info("quotes: comparison budget spent; later quotes left unaligned")
+            break
         row = shared.getrow(j)
         need = {i: 1 if min(len(stems[i]), len(stems[j])) <= 2 else 2 for i in row.indices}
         candidates = sorted(
@@ -812,8 +817,10 @@ def _quote_pairs(docs: list[_Doc]) -> list[tuple[int, str, int, str]]:
         for i in candidates:
             by_article[flat[i][0]].append(i)
         for a in sorted(by_article):
+            budget -= len(by_article[a])
             similarity, _, qa = max(
-                (quote_similarity(flat[i][1], qb), -i, flat[i][1]) for i in by_article[a]
+                (quote_similarity(flat[i][1], qb, floor=QUOTE_THRESHOLD), -i, flat[i][1])
+                for i in by_article[a]
             )
             if similarity >= QUOTE_THRESHOLD:
                 if fold(" ".join(word_tokens(qa))) != fold(" ".join(word_tokens(qb))):

@@ -74,16 +74,24 @@ def word_ratio(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, wa, wb, autojunk=False).ratio()
 
 
-def quote_similarity(a: str, b: str) -> float:
+def quote_similarity(a: str, b: str, *, floor: float = 0.0) -> float:
     """How likely two quotes are the same words, translated or edited differently.
 
     Two translations of one quote keep the order of the words but swap synonyms
     ("illegitimate pressure from" / "illegal pressures on"), so we take the better of the in-order
-    word ratio and the overlap of word stems. Quotes that share no topical word score 0 without
-    running the (slower) sequence matcher.
+    word ratio and the overlap of word stems. Values below ``floor`` are not needed exactly: the
+    (slow) sequence matcher is skipped when its cheap upper bound cannot beat the stem overlap or
+    the floor.
     """
     sa, sb = _features(a)[1], _features(b)[1]
     shared = len(sa & sb)
     if not shared:
         return 0.0
-    return max(word_ratio(a, b), shared / len(sa | sb))
+    jaccard = shared / len(sa | sb)
+    wa, wb = _features(a)[0], _features(b)[0]
+    matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
+    if matcher.real_quick_ratio() <= max(jaccard, floor) or matcher.quick_ratio() <= max(
+        jaccard, floor
+    ):
+        return jaccard
+    return max(matcher.ratio(), jaccard)
