@@ -76,7 +76,7 @@ __all__ = ["StorySummary", "summarize_story"]
 logger = logging.getLogger(__name__)
 
 #: Cosine (TF-IDF) above which two sentences of different sources count as counterparts.
-ALIGN_THRESHOLD = 0.30
+ALIGN_THRESHOLD = 0.27
 #: Aligned sentences shown in ``wording`` must also share this share of their words, in order;
 #: below it a word diff is all "replace" and tells nothing.
 WORDING_MIN_RATIO = 0.45
@@ -163,7 +163,9 @@ class _Group:
         pool = sorted({t for (t, k) in self.kinds if k == kind}) or sorted(self.texts)
         longest = max(len(t.split()) for t in pool)
         full = [t for t in pool if len(t.split()) == longest]
-        return min(full, key=lambda t: (-self.texts[t], t))
+        # Ties go to the spelling seen first (texts keep first-mention order, docs are sorted).
+        first_seen = {t: n for n, t in enumerate(self.texts)}
+        return min(full, key=lambda t: (-self.texts[t], first_seen[t]))
 
 
 class _UnionFind:
@@ -683,7 +685,7 @@ def _pairs(docs: list[_Doc], matrix: _Matrix) -> list[tuple[int, int]]:
     return sorted(pairs)
 
 
-def _only_in(docs, matrix, groups, entity_index, figures) -> dict[str, list[dict]]:
+def _only_in(docs, matrix, groups, entity_index, figures, conflicts) -> dict[str, list[dict]]:
     if len(docs) < 2:
         return {}
     out: dict[str, list[dict]] = {}
@@ -696,7 +698,13 @@ def _only_in(docs, matrix, groups, entity_index, figures) -> dict[str, list[dict
         facts += _only_entities(doc, groups, entity_index)
         # A figure is the same fact elsewhere when its value counts the same thing.
         elsewhere = {(f.value, f.about) for d in docs if d is not doc for f in figures[d.order]}
-        seen = set()
+        # A value already shown side by side in a conflict is not repeated as a lone fact.
+        seen = {
+            text
+            for c in conflicts
+            if doc.article.id in c["values"]
+            for text in c["values"][doc.article.id].split("; ")
+        }
         for figure in figures[doc.order]:
             if figure.about in _GENERIC_NOUNS:
                 continue
@@ -866,6 +874,8 @@ def _wording_entry(doc_a: _Doc, text_a: str, doc_b: _Doc, text_b: str) -> dict:
 def _entities(docs: list[_Doc], groups: list[_Group]) -> list[dict]:
     entries = []
     for group in groups:
+        if not group.standalone:
+            continue  # only ever an adjective or a sentence-initial word ("Rescue teams")
         full_forms = {t for t in group.texts if not _is_short_form(t, group.texts)}
         if len(group.articles) < 2 and len(full_forms) < 2:
             continue
@@ -909,9 +919,10 @@ def summarize_story(articles: Sequence[Article], *, max_sentences: int = 5) -> S
     )
     figures = {d.order: [f for s in d.sentences for f in _figures(s)] for d in docs}
     pairs = _pairs(docs, matrix) if len(docs) > 1 else []
+    conflicts = _conflicts(docs, matrix, pairs, figures, groups, entity_index)
     differences = {
-        "only_in": _only_in(docs, matrix, groups, entity_index, figures),
-        "conflicts": _conflicts(docs, matrix, pairs, figures, groups, entity_index),
+        "only_in": _only_in(docs, matrix, groups, entity_index, figures, conflicts),
+        "conflicts": conflicts,
         "wording": _wording(docs, pairs),
         "entities": _entities(docs, groups),
     }
