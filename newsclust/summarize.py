@@ -241,16 +241,23 @@ def _group_entities(docs: list[_Doc]) -> tuple[list[_Group], dict[str, int]]:
                 group.texts[entity.text] += 1
                 group.kinds[(entity.text, entity.kind)] += 1
                 group.articles[doc.article.id] = doc.order
-                group.standalone = group.standalone or not _used_as_modifier(entity.text, s.text)
+                group.standalone = group.standalone or not _used_as_modifier(entity, s.text)
     groups = sorted(groups_by_root.values(), key=lambda g: (g.name, sorted(g.texts)))
     index = {text: i for i, g in enumerate(groups) for text in g.texts}
     return groups, index
 
 
-def _used_as_modifier(name: str, sentence: str) -> bool:
-    """True when every use of ``name`` qualifies a noun ("Russian-mediated truce", "AFP photo")."""
+def _used_as_modifier(entity, sentence: str) -> bool:
+    """True when every use of a name qualifies a noun ("Russian-mediated truce", "AFP photo").
+
+    Only single words are suspects: full names of people and places are names whatever follows
+    them ("Recep Tayyip Erdogan seek to ...").
+    """
+    name = entity.text
     if re.search(r"-[a-z]", name):
         return True
+    if entity.kind == "person" or len(name.split()) > 1:
+        return False
     ends = [m.end() for m in re.finditer(re.escape(name), sentence)]
     return bool(ends) and all(_qualifies_noun(sentence[end:]) for end in ends)
 
@@ -641,7 +648,10 @@ def _qualifies_noun(rest: str) -> bool:
     """True when ``rest`` (the text right after a name) starts with a noun the name qualifies:
     "Turkish government", "Russian-mediated truce", "AFP photo"."""
     match = re.match(r"[\s-]+([a-z][\w'’-]*)", rest)
-    return bool(match) and match.group(1) not in _NOT_QUALIFIED
+    # A past-tense verb after a name is its action, not its noun ("Lavrov stressed").
+    return (
+        bool(match) and match.group(1) not in _NOT_QUALIFIED and not match.group(1).endswith("ed")
+    )
 
 
 def _event_places(doc: _Doc, entity_index: dict[str, int], groups: list[_Group]) -> dict:
@@ -876,7 +886,10 @@ def _entities(docs: list[_Doc], groups: list[_Group]) -> list[dict]:
     for group in groups:
         if not group.standalone:
             continue  # only ever an adjective or a sentence-initial word ("Rescue teams")
-        full_forms = {t for t in group.texts if not _is_short_form(t, group.texts)}
+        # Within one source, only two spellings of the same kind of thing count as variants:
+        # "Armenia" (place) beside "Armenian" (adjective) is not a spelling difference.
+        typed = {t for (t, k) in group.kinds if k == group.kind}
+        full_forms = {t for t in typed if not _is_short_form(t, group.texts)}
         if len(group.articles) < 2 and len(full_forms) < 2:
             continue
         entries.append(

@@ -134,6 +134,54 @@ def test_name_variants_are_one_entity():
     assert mayor[0]["articles"] == ["a", "b"]
 
 
+def test_conflicting_values_are_not_repeated_as_lone_facts():
+    only_in = summarize_story([QUAKE_A, QUAKE_B]).differences["only_in"]
+    figures = [f["text"] for facts in only_in.values() for f in facts if f["kind"] == "figure"]
+    assert not [f for f in figures if "12" in f or "14" in f or "5.8" in f or "6.1" in f]
+
+
+def test_entity_name_ties_go_to_the_earliest_source_and_junk_is_dropped():
+    entities = summarize_story([QUAKE_A, QUAKE_B]).differences["entities"]
+    names = [e["name"] for e in entities]
+    assert "Dana Kowalczyk" in names  # a's spelling: a is first (same date, smaller id)
+    assert "Rescue" not in names  # "Rescue teams ..." starts a sentence; it is not a name
+
+
+TALKS_A = art(
+    "ta",
+    "The foreign ministers of Norland and Ostavia met in Geneva on Tuesday to discuss the "
+    "ceasefire along their border, officials said.\n\n"
+    "A photo released by the ministry shows the two ministers in Vienna last year (AFP photo)\n\n"
+    "The ministers agreed to open two new border crossings before the end of the month.",
+)
+TALKS_B = art(
+    "tb",
+    "The foreign ministers of Norland and Ostavia held talks in Vienna on Wednesday to discuss "
+    "the ceasefire along their border, officials said.\n\n"
+    "The ministers agreed to open two new border crossings before the end of the month.\n\n"
+    "Anna Lindqvist, the Norland minister, thanked her hosts.",
+)
+
+
+def test_place_and_date_conflicts_between_reports_of_one_meeting():
+    result = summarize_story([TALKS_A, TALKS_B])
+    (place,) = conflicts_about(result, "place")
+    # The caption's "Vienna" places a photo, not the talks reported by "ta".
+    assert place["values"] == {"ta": "Geneva", "tb": "Vienna"}
+    (date,) = conflicts_about(result, "date")
+    assert date["values"] == {"ta": "tuesday", "tb": "wednesday"}
+    # The shared sentence is credited to both sources.
+    crossing = [s for s in result.summary if "border crossings" in s.text]
+    assert crossing and crossing[0].sources == ("ta", "tb")
+
+
+def test_person_named_before_a_verb_is_still_an_entity():
+    a = art("pa", "Anna Lindqvist visited the flooded villages on Sunday, the government said.")
+    b = art("pb", "Anna Lindqvist toured flooded villages on Sunday and promised help.")
+    entities = summarize_story([a, b]).differences["entities"]
+    assert [e["name"] for e in entities if e["kind"] == "person"] == ["Anna Lindqvist"]
+
+
 def test_single_source_story_has_no_differences():
     result = summarize_story([QUAKE_A])
     assert result.differences == {"only_in": {}, "conflicts": [], "wording": [], "entities": []}
