@@ -9,25 +9,17 @@ from __future__ import annotations
 
 import re
 
-# Lines that are chrome whatever their length, because no news sentence reads like this.
-_ALWAYS = re.compile(
+# Whole lines that are chrome, because no news sentence reads like this. Anchored at both ends,
+# so a long line of prose fails at once instead of backtracking through every alternative.
+_CHROME_LINE = re.compile(
     r"""^(?:
         you\ are\ here\b.*
-      | .*\b\d[\d,.]*\s+(?:users?|people|readers|persons|visitors)\s+(?:have\s+|has\s+)?
-            (?:voted|liked|shared|commented|recommended|read\ this).*
       | (?:get|receive|have)\b.{0,60}\b(?:emailed|delivered)\s+to\s+(?:you|your\ inbox).*
-      | .*\b(?:sign\ up|subscribe|register)\b.{0,50}\b(?:newsletters?|e-?mails?|alerts|inbox)\b.*
-      | .*\bnewsletters?\b.{0,40}\b(?:sign\ up|subscribe|inbox)\b.*
       | (?:copyright|\(c\)|©).{0,80}
-      | .*\ball\ rights\ reserved\.?.*
-      | .*\bmay\ not\ be\ (?:published|reproduced),?\ broadcast.*
       | (?:this|our)\ (?:web\ ?)?site\ uses\ cookies.*
       | we\ use\ cookies.*
       | (?:please\ )?enable\ javascript.*
       | (?:advertisement|advert|sponsored(?:\ content)?|ad)\s*:?
-      | (?:share|tweet|e-?mail|print|save|comments?|like|follow)(?:\ (?:this|on|us|article|story))*
-            \s*[:|]?\s*(?:facebook|twitter|x|whatsapp|linkedin|pinterest|reddit|e-?mail|print|
-            google|\||,|/|•|·|\s)*
       | (?:facebook|twitter|whatsapp|linkedin|pinterest|reddit|google\+?|instagram|youtube)
             (?:\s*[|,/•·]?\s*(?:facebook|twitter|whatsapp|linkedin|pinterest|reddit|google\+?|
             instagram|youtube|e-?mail|print))*
@@ -45,6 +37,18 @@ _ALWAYS = re.compile(
       | \d+\ of\ \d+\ .{0,40}\ used\ this\ month
       | (?:updated|posted|published|last\ updated)\b.{0,60}
     )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# Phrases that make a short line chrome wherever they stand in it ("56 users have voted.",
+# "Sign up for our newsletter", "All rights reserved").
+_CHROME_PHRASE = re.compile(
+    r"""\b\d[\d,.]*\s+(?:users?|people|readers|persons|visitors)\s+(?:have\s+|has\s+)?
+            (?:voted|liked|shared|commented|recommended|read\ this)
+      | \b(?:sign\ up|subscribe|register)\b.{0,50}\b(?:newsletters?|e-?mails?|alerts|inbox)\b
+      | \bnewsletters?\b.{0,40}\b(?:sign\ up|subscribe|inbox)\b
+      | \ball\ rights\ reserved
+      | \bmay\ not\ be\ (?:published|reproduced),?\ broadcast""",
     re.IGNORECASE | re.VERBOSE,
 )
 
@@ -147,7 +151,12 @@ def is_chrome_line(line: str) -> bool:
         return True
     if len(stripped) > 160:  # real furniture is short; long lines are prose
         return False
-    return bool(_ALWAYS.match(stripped)) or _is_button_row(stripped) or is_breadcrumb(stripped)
+    return bool(
+        _CHROME_LINE.match(stripped)
+        or _CHROME_PHRASE.search(stripped)
+        or _is_button_row(stripped)
+        or is_breadcrumb(stripped)
+    )
 
 
 def _is_button_row(line: str) -> bool:

@@ -20,18 +20,9 @@ from .models import Article, Skipped
 
 # Zero-width characters, bidirectional controls and soft hyphens: invisible, and they break
 # word matching ("Lav\u200brov" must still be Lavrov).
-_INVISIBLE = dict.fromkeys(
-    [
-        0x00AD,
-        0x180E,
-        0xFEFF,
-        *range(0x200B, 0x2010),
-        *range(0x202A, 0x202F),
-        *range(0x2060, 0x2065),
-        *range(0x2066, 0x206A),
-    ]
-)
+_INVISIBLE = re.compile("[\u00ad\u180e\ufeff\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_LINE_EDGES = re.compile(r" ?\n ?")
 
 AGENCIES = {
     "afp": "AFP",
@@ -77,10 +68,11 @@ REPEATED_LINE_MAX_WORDS = 10
 
 def normalise_text(text: str) -> str:
     """NFC, invisible characters dropped, spaces folded; paragraphs kept as blank-line breaks."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    return "\n".join(lines)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    # Whole-text substitutions: one pass in C instead of a Python loop over lines.
+    return _LINE_EDGES.sub("\n", _SPACES.sub(" ", text)).strip(" ")
 
 
 def _lines(text: str) -> list[str]:
