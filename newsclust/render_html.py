@@ -84,8 +84,20 @@ main { padding: 1.25rem 0 2rem; }
   position: relative; height: 1.5rem; font-size: .78rem; color: var(--muted);
   border-bottom: 1px solid var(--rule);
 }
-.axis .tick { position: absolute; top: 0; white-space: nowrap; font-variant-numeric: tabular-nums; }
-.axis .tl-cut { position: absolute; top: 0; transform: translateX(-50%); letter-spacing: -.1em; }
+.axis .tick {
+  position: absolute; top: 0; white-space: nowrap; font-variant-numeric: tabular-nums;
+  transform: translateX(-50%);
+}
+.axis .tick.first { left: 0; transform: none; }
+.axis .tick.near-start { transform: none; }
+.axis .tick.last { right: 0; left: auto; transform: none; }
+/* Percentages of the track less one bar's minimum width, so a one-day story on the last day
+   ends at the track's end instead of past it. */
+.tl-bar, .tl-gap, .tl-cut, .axis .tick {
+  left: calc((100% - .75rem) * var(--l) / 100); width: calc((100% - .75rem) * var(--w) / 100);
+}
+.axis .tick { width: auto; }
+.axis .tl-cut { position: absolute; bottom: -2px; height: 3px; background: var(--paper); }
 .tl-row {
   display: grid; grid-template-columns: 1fr; gap: .15rem .75rem; padding: .3rem 0;
   border-bottom: 1px dotted var(--rule);
@@ -309,21 +321,27 @@ def _date_span(story: Story) -> tuple[dt.date, dt.date] | None:
 class _DateScale:
     """Dates → percent of the timeline's width, on one axis shared by every story.
 
-    A quiet stretch longer than ``GAP_DAYS`` (no story at all) is cut out of the axis and drawn
-    as a break: otherwise one story from years ago squeezes all the others into a sliver. Days
-    count whole and inclusive, so a one-day story still gets a visible share of the axis.
+    A long quiet stretch (no story at all for more than ``GAP_DAYS`` and more than ``GAP_SHARE``
+    of the whole span) is cut out of the axis and drawn as a break: otherwise one story from
+    years ago squeezes all the others into a sliver. Shorter lulls stay, so the axis is linear
+    wherever it can be. Days count whole and inclusive, so a one-day story still gets a visible
+    share of the axis.
     """
 
     GAP_DAYS = 30
+    GAP_SHARE = 0.15
     #: A break's width, as a share of the days that are drawn.
     BREAK_SHARE = 0.06
     #: Axis labels closer than this (percent of the width) to the previous one are left out.
     LABEL_SPACING = 22.0
 
     def __init__(self, spans: Iterable[tuple[dt.date, dt.date]]) -> None:
+        spans = sorted(spans)
+        whole = (max(last for _, last in spans) - spans[0][0]).days + 1
+        longest_lull = max(self.GAP_DAYS, self.GAP_SHARE * whole)
         segments: list[list[dt.date]] = []
-        for first, last in sorted(spans):
-            if segments and (first - segments[-1][1]).days <= self.GAP_DAYS:
+        for first, last in spans:
+            if segments and (first - segments[-1][1]).days <= longest_lull:
                 segments[-1][1] = max(segments[-1][1], last)
             else:
                 segments.append([first, last])
@@ -354,18 +372,19 @@ class _DateScale:
         return [(100 * end / self.total, width) for end in ends]
 
     def labels(self) -> list[tuple[float, str]]:
-        """(left, date) for the axis: the first day, each day after a break, the last day."""
-        last_day = self.segments[-1][1]
+        """(left, date) for the axis: the first day, each day after a break, the last day.
+
+        Labels too close together are thinned from the right: the later, denser part of the
+        axis matters most, and an early outlier still has its dates in its own row.
+        """
         wanted = [(self.left(start), start.isoformat()) for start, _, _ in self.segments]
-        labels: list[tuple[float, str]] = []
-        for left, text in wanted:
-            if not labels or left - labels[-1][0] >= self.LABEL_SPACING:
-                labels.append((left, text))
-        if last_day != self.segments[0][0]:
-            # The last day is pinned to the right edge; drop labels it would overlap.
-            labels = [item for item in labels if 100 - item[0] >= self.LABEL_SPACING]
-            labels.append((100.0, last_day.isoformat()))
-        return labels
+        if self.segments[-1][1] != self.segments[0][0]:
+            wanted.append((100.0, self.segments[-1][1].isoformat()))
+        kept: list[tuple[float, str]] = []
+        for left, text in reversed(wanted):
+            if not kept or kept[-1][0] - left >= self.LABEL_SPACING:
+                kept.append((left, text))
+        return kept[::-1]
 
 
 def _range_text(first: dt.date, last: dt.date) -> str:
@@ -376,9 +395,15 @@ def _range_text(first: dt.date, last: dt.date) -> str:
     return f"{first.isoformat()} – {end}"
 
 
+def _place(left: float, width: float) -> str:
+    """Position on the timeline as CSS variables; the CSS keeps the last bar's minimum width
+    inside the track (see .tl-bar)."""
+    return f'style="--l:{left:.2f};--w:{width:.2f}"'
+
+
 def _gaps(scale: _DateScale) -> str:
     return "".join(
-        f'<span class="tl-gap" style="left:{left:.2f}%;width:{width:.2f}%"></span>'
+        f'<span class="tl-gap" {_place(left, width)}></span>'
         for left, width in scale.breaks()
     )
 
@@ -391,7 +416,7 @@ def _timeline_row(number: int, story: Story, scale: _DateScale) -> str:
         '<li class="tl-row">'
         f'<a class="tl-label" href="#{_story_anchor(number)}">{_esc(story.title)}</a>'
         f'<span class="tl-track" aria-hidden="true">{_gaps(scale)}<span class="tl-bar" '
-        f'style="left:{left:.2f}%;width:{width:.2f}%" title="{_esc(dates)}"></span></span>'
+        f'{_place(left, width)} title="{_esc(dates)}"></span></span>'
         f'<span class="tl-dates">{_esc(dates)} · {_plural(len(story.article_ids), "article")}'
         "</span></li>"
     )
@@ -402,14 +427,16 @@ def _timeline_axis(scale: _DateScale) -> str:
     ticks = []
     for left, text in scale.labels():
         if left == 0:
-            style = "left:0"
+            ticks.append(f'<span class="tick first">{text}</span>')
         elif left == 100:
-            style = "right:0"
+            ticks.append(f'<span class="tick last">{text}</span>')
         else:
-            style = f"left:{left:.2f}%;transform:translateX(-50%)"
-        ticks.append(f'<span class="tick" style="{style}">{text}</span>')
+            # Centred on its day, except near the left end, where centring would spill over.
+            edge = " near-start" if left < _DateScale.LABEL_SPACING / 2 else ""
+            ticks.append(f'<span class="tick{edge}" {_place(left, 0)}>{text}</span>')
+    # Drawn as a cut in the axis line: the days in it are left out, not just empty.
     breaks = "".join(
-        f'<span class="tl-cut" style="left:{left + width / 2:.2f}%">//</span>'
+        f'<span class="tl-cut" {_place(left, width)}></span>'
         for left, width in scale.breaks()
     )
     return (

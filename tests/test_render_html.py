@@ -212,8 +212,8 @@ def test_header_and_timeline(page):
     # The two dated stories have bars on one axis from the first to the last date.
     assert timeline.count('class="tl-bar"') == 2
     assert "2020-12-29" in timeline and "2021-01-03" in timeline
-    assert re.search(r'class="tl-bar" style="left:0\.00%;width:50\.00%"', timeline)
-    assert re.search(r'class="tl-bar" style="left:83\.33%;width:16\.67%"', timeline)
+    assert 'class="tl-bar" style="--l:0.00;--w:50.00"' in timeline
+    assert 'class="tl-bar" style="--l:83.33;--w:16.67"' in timeline
     # The undated story is listed apart.
     assert 'Undated:</span> <a href="#story-3">&lt;script&gt;' in timeline
 
@@ -277,11 +277,13 @@ def test_timeline_breaks_long_quiet_stretches():
     assert page.count('class="tl-gap"') == 3  # drawn in each story's track
     assert 'class="tl-cut"' in page  # and marked on the axis
     # Drawn days: 1 + 20; the break is 6% of them (1.26 days); 22.26 days in all.
-    lefts = [float(x) for x in re.findall(r'class="tl-bar" style="left:([\d.]+)%', page)]
+    lefts = [float(x) for x in re.findall(r'class="tl-bar" style="--l:([\d.]+);', page)]
     assert lefts == [0.0, pytest.approx(10.15, abs=0.01), pytest.approx(95.51, abs=0.01)]
-    # The axis names the first and last day; a label after the break would overlap the first.
-    assert ">2015-01-01</span>" in page and ">2025-03-20</span>" in page
-    assert ">2025-03-01</span>" not in page
+    # The axis names the day after the break and the last day; the first day's label would
+    # overlap, and the later, denser part of the axis wins.
+    assert ">2025-03-01</span>" in page and ">2025-03-20</span>" in page
+    assert ">2015-01-01</span>" not in page
+    assert 'class="tick near-start" style="--l:10.15;' in page
 
 
 def test_timeline_labels_the_day_after_a_break_when_there_is_room():
@@ -293,9 +295,9 @@ def test_timeline_labels_the_day_after_a_break_when_there_is_room():
         stories=stories, articles={s.id: _article(s.id) for s in stories}, skipped=(), stats={}
     )
     axis = re.search(r'<span class="axis">(.*?)</span></li>', to_html(report)).group(1)
-    ticks = re.findall(r'class="tick" style="([^"]*)">([\d-]+)<', axis)
+    ticks = re.findall(r'class="tick([^"]*)"( style="[^"]*")?>([\d-]+)<', axis)
     assert ticks == [
-        ("left:0", "2025-01-01"),
-        ("left:52.83%;transform:translateX(-50%)", "2025-06-01"),
-        ("right:0", "2025-06-20"),
+        (" first", "", "2025-01-01"),
+        ("", ' style="--l:52.83;--w:0.00"', "2025-06-01"),
+        (" last", "", "2025-06-20"),
     ]
