@@ -47,7 +47,7 @@ _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 
 #: "MOSCOW —", "ANKARA, Turkey (AP) —", "Paris (AFP) -": a dateline in capitals before a dash.
 _DATELINE = re.compile(
-    r"^(?P<place>[A-Z][A-Z .'/-]{1,40}?)(?:,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*)?)?"
+    r"^(?P<place>[A-Z][A-Z .'/-]{1,40}?)(?:,\s*[A-Z][\w.]*(?:\s[A-Z0-9][\w.]*){0,2})?"
     r"\s*(?:\([^)]{1,30}\))?\s*[—–-]{1,2}\s+"
 )
 

@@ -145,6 +145,8 @@ class _Group:
     kinds: Counter = field(default_factory=Counter)  # (spelling, kind) -> mentions
     articles: dict = field(default_factory=dict)  # article id -> order
     standalone: bool = False  # seen at least once as a name, not as a modifier ("Russian-led")
+    #: seen at least once as a name (not only as a capitalised first word: "Rescue teams ...")
+    named: bool = False
 
     @property
     def kind(self) -> str:
@@ -192,7 +194,9 @@ def _attach_short_forms(texts: list[str], kinds: dict[str, Counter], uf: _UnionF
     # compared with a handful of names, not with all of them.
     by_last: dict[str, list[str]] = defaultdict(list)
     for text in texts:
-        if len(text.split()) > 1:
+        # People only: for places and organisations the last word is often a different thing
+        # ("Metropolitano de Lisboa" is not Lisbon, "Countering America's ... Act" not America).
+        if len(text.split()) > 1 and "person" in kinds[text]:
             by_last[name_key(text.split()[-1])[:1]].append(text)
     for short in sorted(texts, key=lambda t: (len(t.split()), t)):
         words = short.split()
@@ -242,9 +246,19 @@ def _group_entities(docs: list[_Doc]) -> tuple[list[_Group], dict[str, int]]:
                 group.kinds[(entity.text, entity.kind)] += 1
                 group.articles[doc.article.id] = doc.order
                 group.standalone = group.standalone or not _used_as_modifier(entity, s.text)
+                group.named = group.named or not _only_sentence_initial(entity, s.text)
     groups = sorted(groups_by_root.values(), key=lambda g: (g.name, sorted(g.texts)))
     index = {text: i for i, g in enumerate(groups) for text in g.texts}
     return groups, index
+
+
+def _only_sentence_initial(entity, sentence: str) -> bool:
+    """A lone capitalised word that only ever starts the sentence may be any word ("Crews",
+    "Flames", "Traffic"): we cannot tell it is a name. Known kinds and longer names are trusted."""
+    if entity.kind != "other" or len(entity.text.split()) > 1:
+        return False
+    starts = [m.start() for m in re.finditer(re.escape(entity.text), sentence)]
+    return all(not re.search(r"\w", sentence[:start]) for start in starts)
 
 
 def _used_as_modifier(entity, sentence: str) -> bool:
@@ -492,41 +506,53 @@ _FIGURE = re.compile(
     re.IGNORECASE,
 )
 
-#: The measures of an event that sources report and that must agree across the whole texts.
-_MEASURES = {
+#: The measures of an event that sources report and that must agree across the whole texts:
+#: a trigger word after the number ("12 people were killed") or just before it ("killing 12").
+#: Words in between are separated by spaces only: a comma ends the phrase.
+_GAP = r"(?:[\w’'-]+ +){0,3}?"
+_MEASURES_AFTER = {
     "death toll": re.compile(
-        r"^\W*(?:\w+\W+){0,3}?(?:dead|killed|died|deaths?|lives|fatalities|bodies|perished)\b",
-        re.I,
+        rf"^[ -]*{_GAP}(?:dead|killed|died|deaths?|lives|fatalities|bodies|perished)\b", re.I
     ),
-    "injured": re.compile(r"^\W*(?:\w+\W+){0,3}?(?:injured|wounded|hurt|injuries)\b", re.I),
-    "missing": re.compile(r"^\W*(?:\w+\W+){0,3}?missing\b", re.I),
+    "injured": re.compile(rf"^[ -]*{_GAP}(?:injured|wounded|hurt|injuries)\b", re.I),
+    "missing": re.compile(rf"^[ -]*{_GAP}missing\b", re.I),
 }
 _MEASURES_BEFORE = {
-    "death toll": re.compile(r"(?:death toll|toll|killing|killed)\W+(?:\w+\W+){0,2}$", re.I),
-    "injured": re.compile(r"(?:injuring|wounding)\W+(?:\w+\W+){0,2}$", re.I),
+    "death toll": re.compile(rf"\b(?:death toll|toll|killing|killed) +{_GAP}$", re.I),
+    "injured": re.compile(rf"\b(?:injuring|wounding|injured|wounded) +{_GAP}$", re.I),
 }
 _MAGNITUDE_BEFORE = re.compile(r"magnitude(?:\s+of)?[\s-]*$", re.I)
-_MAGNITUDE_AFTER = re.compile(r"^[\s-]*magnitude\b|^\W*(?:\w+\W+){0,4}?richter\b", re.I)
+_MAGNITUDE_AFTER = re.compile(rf"^[\s-]*magnitude\b|^[ -]*{_GAP}richter\b", re.I)
+_MONTH_WORD = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class _Figure:
     text: str  # as shown: "$2.5 billion", "more than 6,000 lives", "magnitude 5.8"
     value: float
-    about: str  # a measure ("death toll"...), "amount", "percent" or the noun counted
+    about: str  # key: a measure ("death toll"...), "amount", "percent" or the noun's stem
+    label: str  # what ``about`` is called in a conflict: "death toll", "degrees"
     measure: bool  # about is an event measure, comparable across whole texts
     sentence: int  # index of the sentence in its article
 
 
-def _year_like(match: re.Match, after: str) -> bool:
+def _date_like(match: re.Match, before: str, after: str) -> bool:
+    """Years ("in 2011"), days of a month ("3 March", "June 17") and clock times."""
     num = match.group("num")
-    return (
-        not match.group("cur")
-        and not match.group("scale")
-        and num.isdigit()
-        and 1900 <= int(num) <= 2100
-        and not re.match(r"^\s*(?:people|dead|killed|troops|soldiers)", after)
-    )
+    if match.group("cur") or match.group("scale") or not num.isdigit():
+        return False
+    if 1900 <= int(num) <= 2100 and not re.match(r"^\s*(?:people|dead|killed|troops)", after):
+        return True
+    if (
+        _MONTH_WORD.match(after.lstrip())
+        or re.search(r"\b[A-Z][a-z]{2,8}\.? $", before)
+        and (_MONTH_WORD.search(before[-11:]))
+    ):
+        return True
+    return bool(re.match(r"^[:/.]\d|^\s*(?:a\.m|p\.m|am\b|pm\b|GMT|UTC)", after))
 
 
 def _figures(sentence: Sentence) -> list[_Figure]:
@@ -535,45 +561,45 @@ def _figures(sentence: Sentence) -> list[_Figure]:
     for match in _FIGURE.finditer(text):
         num = match.group("num").lower()
         before, after = text[: match.start()], text[match.end() :]
-        if _year_like(match, after) or re.match(r"^[:/]\d", after):
-            continue  # years and times are dates, not figures
+        if _date_like(match, before, after):
+            continue  # dates and times are not counts
         value = float(_WORD_NUMBERS.get(num) or num.replace(",", ""))
-        scale = (match.group("scale") or "").strip().lower()
-        value *= _SCALES.get(scale, 1.0)
-        core = match.group(0).strip()
-        figure = _classify(core, value, match, before, after, sentence.index)
+        value *= _SCALES.get((match.group("scale") or "").strip().lower(), 1.0)
+        figure = _classify(match.group(0).strip(), value, match, before, after, sentence.index)
         if figure:
             found.append(figure)
     return found
 
 
+def _nearest_measure_before(before: str) -> str | None:
+    """The measure whose trigger word stands closest before the number ("injuring 48")."""
+    hits = [(m.start(), about) for about, p in _MEASURES_BEFORE.items() if (m := p.search(before))]
+    return max(hits)[1] if hits else None
+
+
 def _classify(core, value, match, before, after, index) -> _Figure | None:
+    def figure(text: str, about: str, label: str, measure: bool = False) -> _Figure:
+        return _Figure(text.strip(), value, about, label, measure, index)
+
     if _MAGNITUDE_BEFORE.search(before) or _MAGNITUDE_AFTER.match(after):
-        return _Figure(f"magnitude {match.group('num')}", value, "magnitude", True, index)
+        return figure(f"magnitude {match.group('num')}", "magnitude", "magnitude", True)
     if match.group("cur"):
-        return _Figure(core, value, "amount", False, index)
+        return figure(core, "amount", "amount")
     if match.group("pct"):
-        return _Figure(core, value, "percent", False, index)
-    for about, pattern in _MEASURES.items():
+        return figure(core, "percent", "percentage")
+    for about, pattern in _MEASURES_AFTER.items():
         hit = pattern.match(after)
         if hit:
-            return _Figure(f"{core}{after[: hit.end()]}".strip(), value, about, True, index)
-    for about, pattern in _MEASURES_BEFORE.items():
-        if pattern.search(before):
-            noun = _noun_after(after)
-            return _Figure(f"{core} {noun[0]}".strip(), value, about, True, index)
-    noun = _noun_after(after)
-    if not noun[1]:
+            return figure(f"{core}{after[: hit.end()]}", about, about, True)
+    shown, key, label = _noun_after(after)
+    about = _nearest_measure_before(before)
+    if about:
+        return figure(f"{core} {shown}", about, about, True)
+    if not key:
         return None  # a bare number with nothing counted: too vague to compare
-    if noun[1] in _CURRENCY_WORDS:  # "2.5 billion dollars" is the same fact as "$2.5 billion"
-        return _Figure(f"{core} {noun[0]}", value, "amount", False, index)
-    return _Figure(
-        f"{core}{noun[0]}".rstrip() if noun[0].startswith("-") else f"{core} {noun[0]}".strip(),
-        value,
-        noun[1],
-        False,
-        index,
-    )
+    if key in _CURRENCY_WORDS:  # "2.5 billion dollars" is the same fact as "$2.5 billion"
+        return figure(f"{core} {shown}", "amount", "amount")
+    return figure(f"{core}{shown}" if shown.startswith("-") else f"{core} {shown}", key, label)
 
 
 #: Nouns too generic to make a count a fact of its own ("the two countries", "both sides").
@@ -581,28 +607,45 @@ _GENERIC_NOUNS = frozenset(map(stem, ("country", "side", "nation", "time", "way"
 _CURRENCY_WORDS = frozenset(
     map(stem, ("dollar", "euro", "pound", "usd", "eur", "yuan", "rouble", "ruble"))
 )
+#: First words of two-word units: "225 basis points", "3 percentage points", "40 square metres".
+_UNIT_PREFIXES = frozenset({"basis", "percentage", "square", "cubic"})
+_ADJECTIVE_ENDINGS = ("al", "ic", "ive", "ous", "able", "ible", "ful", "less", "ary")
 
 
-def _noun_after(after: str) -> tuple[str, str]:
-    """The words after a number up to the thing counted: ("Russian journalists", "journalist")."""
-    hyphen = re.match(r"^-(\w+)(\s+[a-z]\w*)?", after)
-    if hyphen:  # "six-week war": the unit is the hyphenated word
+def _noun_after(after: str) -> tuple[str, str, str]:
+    """What a number counts: (words as shown, key, label).
+
+    "two Russian journalists" -> ("Russian journalists", "journalist", "journalists");
+    "six-week war" -> ("-week war", "week", "week"); "225 basis points" -> ("basis points", ...).
+    """
+    hyphen = re.match(r"^((?:-[A-Za-z]+)+)(?: +([a-z][\w’'-]*))?", after)
+    if hyphen:  # "six-week war", "44-year-old guard": the unit is the hyphenated part
+        unit = hyphen.group(1)
         noun = hyphen.group(2) or ""
-        if noun.strip() in STOPWORDS:
-            noun = ""
-        return f"-{hyphen.group(1)}{noun}", fold(hyphen.group(1))
-    words = re.match(r"^\s+((?:[\w’'-]+\s+){0,2}[\w’'-]+)", after)
+        shown = f"{unit} {noun}" if noun and noun not in STOPWORDS else unit
+        return shown, fold(unit[1:]), fold(unit[1:])
+    words = re.match(r"^ +((?:[\w’'-]+ +){0,3}[\w’'-]+)", after)
     if not words:
-        return "", ""
-    shown: list[str] = []
-    for word in words.group(1).split():
-        shown.append(word)
-        low = fold(word)
+        return "", "", ""
+    tokens = words.group(1).split()
+    for n, word in enumerate(tokens):
+        low = fold(word).rstrip("'’")
         if word[:1].isupper() or low in {"more", "other", "of", "the", "a"}:
             continue  # "two Russian journalists": skip the adjective of nationality
-        stems = content_tokens(word)
-        return (" ".join(shown), stems[0]) if stems else ("", "")
-    return "", ""
+        if low in STOPWORDS or not content_tokens(low):
+            return "", "", ""
+        following = tokens[n + 1] if n + 1 < len(tokens) else ""
+        two_words = (
+            following[:1].islower()
+            and following not in STOPWORDS
+            and (low in _UNIT_PREFIXES or "-" in low or low.endswith(_ADJECTIVE_ENDINGS))
+        )
+        if two_words:  # "direct-debit customers", "basis points"
+            low = f"{low} {fold(following).rstrip(chr(39) + '’')}"
+            n += 1
+        shown = " ".join(tokens[: n + 1]).rstrip("'’")
+        return shown, " ".join(stem(w) for w in low.split()), low
+    return "", "", ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -734,15 +777,21 @@ def _only_entities(doc: _Doc, groups: list[_Group], entity_index: dict[str, int]
             if number is None or number in seen:
                 continue
             group = groups[number]
-            if list(group.articles) != [doc.article.id] or not group.standalone:
-                continue  # mentioned elsewhere too, or only ever an adjective ("Russian-led")
+            if list(group.articles) != [doc.article.id] or not _is_name(group):
+                continue  # mentioned elsewhere too, or not a name we can trust
             seen.add(number)
             facts.append({"kind": "entity", "text": group.name, "type": group.kind})
     return facts
 
 
 def _measure_conflicts(docs: list[_Doc], figures: dict[int, list[_Figure]]) -> list[dict]:
-    """Event measures (death toll, magnitude...) whose values no two sources share."""
+    """Event measures (death toll, magnitude...) whose values no two sources share.
+
+    Each source is taken at its first sentence giving the measure: leads report the event
+    itself, while later sentences bring background ("In 2001 a magnitude 8.4 quake ...") and
+    aftershocks. Within that sentence all values count, so an update ("rose from 12 to 14")
+    agrees with both the old and the new figure; only disjoint values are a disagreement.
+    """
     conflicts = []
     abouts = sorted({f.about for figs in figures.values() for f in figs if f.measure})
     for about in abouts:
@@ -750,10 +799,10 @@ def _measure_conflicts(docs: list[_Doc], figures: dict[int, list[_Figure]]) -> l
         for doc in docs:
             mine = [f for f in figures[doc.order] if f.measure and f.about == about]
             if mine:
+                mine = [f for f in mine if f.sentence == mine[0].sentence]
                 texts = list(dict.fromkeys(f.text for f in mine))
                 values[doc.article.id] = ({f.value for f in mine}, texts)
         sets = [v[0] for v in values.values()]
-        # Updates ("rose from 12 to 14") overlap; only disjoint sets are a real disagreement.
         if any(a.isdisjoint(b) for i, a in enumerate(sets) for b in sets[i + 1 :]):
             conflicts.append(
                 {"about": about, "values": {k: "; ".join(v[1]) for k, v in values.items()}}
@@ -762,8 +811,12 @@ def _measure_conflicts(docs: list[_Doc], figures: dict[int, list[_Figure]]) -> l
 
 
 def _aligned_conflicts(docs, matrix, pairs, figures) -> list[dict]:
-    """Figures with the same noun, and explicit days, that differ between aligned sentences."""
-    conflicts = []
+    """Figures with the same noun, and explicit days, that differ between aligned sentences.
+
+    Sentences aligned to the same anchor sentence (of the earliest source) form one group, so
+    three sources disagreeing on one figure give one conflict with three values.
+    """
+    groups: dict[tuple, dict] = {}
     for i, j in pairs:
         (doc_a, sa), (doc_b, sb) = _locate(docs, i), _locate(docs, j)
         ids = (doc_a.article.id, doc_b.article.id)
@@ -773,14 +826,17 @@ def _aligned_conflicts(docs, matrix, pairs, figures) -> list[dict]:
             va = {f.value: f.text for f in fa if f.about == about}
             vb = {f.value: f.text for f in fb if f.about == about}
             if va.keys().isdisjoint(vb.keys()):
-                values = {ids[0]: "; ".join(va.values()), ids[1]: "; ".join(vb.values())}
-                conflicts.append({"about": about, "values": values})
+                label = next(f.label for f in fa if f.about == about)
+                entry = groups.setdefault((i, about), {"about": label, "values": {}})
+                entry["values"][ids[0]] = "; ".join(va.values())
+                entry["values"][ids[1]] = "; ".join(vb.values())
         da, db = _dates(sa.text), _dates(sb.text)
         for kind in ("calendar", "weekday"):
             if da[kind] and db[kind] and da[kind].isdisjoint(db[kind]):
-                values = {ids[0]: ", ".join(sorted(da[kind])), ids[1]: ", ".join(sorted(db[kind]))}
-                conflicts.append({"about": "date", "values": values})
-    return conflicts
+                entry = groups.setdefault((i, f"date:{kind}"), {"about": "date", "values": {}})
+                entry["values"][ids[0]] = ", ".join(sorted(da[kind]))
+                entry["values"][ids[1]] = ", ".join(sorted(db[kind]))
+    return [groups[key] for key in sorted(groups)]
 
 
 def _place_conflict(docs, groups, entity_index) -> list[dict]:
@@ -881,11 +937,16 @@ def _wording_entry(doc_a: _Doc, text_a: str, doc_b: _Doc, text_b: str) -> dict:
     }
 
 
+def _is_name(group: _Group) -> bool:
+    """Not only ever an adjective ("Russian-led") nor only a capitalised first word ("Crews")."""
+    return group.standalone and group.named
+
+
 def _entities(docs: list[_Doc], groups: list[_Group]) -> list[dict]:
     entries = []
     for group in groups:
-        if not group.standalone:
-            continue  # only ever an adjective or a sentence-initial word ("Rescue teams")
+        if not _is_name(group):
+            continue
         # Within one source, only two spellings of the same kind of thing count as variants:
         # "Armenia" (place) beside "Armenian" (adjective) is not a spelling difference.
         typed = {t for (t, k) in group.kinds if k == group.kind}
