@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,12 @@ Loaded = Article | Skipped
 _HEADER_LINE = re.compile(r"^(title|date|source|url|author|byline|id)\s*:\s*(.*)$", re.IGNORECASE)
 _TEXT_FIELDS = ("text", "body", "content")
 _META_FIELDS = ("title", "date", "source", "url", "author", "byline")
+#: Longer article texts are skipped: no news article is this long (a long read is ~0.2 MB), and
+#: a 60 MB "article" would take minutes and gigabytes in dedup, clustering and summaries.
+#: Files may still be larger (a JSONL feed of many articles): the cap is per article.
+MAX_ARTICLE_CHARS = 2_000_000
+# JSON strings may carry lone surrogates ("\ud800"), which no output encoding can write.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def load(paths: Iterable[Path], *, max_file_bytes: int) -> Iterator[Loaded]:
@@ -37,21 +46,9 @@ def load(paths: Iterable[Path], *, max_file_bytes: int) -> Iterator[Loaded]:
 
 
 def load_file(item: InputFile, *, max_file_bytes: int) -> Iterator[Loaded]:
-    try:
-        size = item.path.stat().st_size
-        if size > max_file_bytes:
-            yield Skipped(
-                item.display,
-                f"file is {size / 1e6:.1f} MB, over the {max_file_bytes / 1e6:g} MB limit "
-                "(setting max_file_mb)",
-            )
-            return
-        data = item.path.read_bytes()
-    except FileNotFoundError:
-        yield Skipped(item.display, "vanished during the run")
-        return
-    except OSError as exc:
-        yield Skipped(item.display, f"cannot read: {exc.strerror or exc}")
+    data = _read_input(item.path, max_file_bytes)
+    if isinstance(data, str):
+        yield Skipped(item.display, data)
         return
 
     decoded = decode_bytes(data)
@@ -72,6 +69,38 @@ def load_file(item: InputFile, *, max_file_bytes: int) -> Iterator[Loaded]:
     else:
         parser = _parse_text
     yield from parser(item, decoded.text)
+
+
+def _read_input(path: Path, max_file_bytes: int) -> bytes | str:
+    """The file's bytes, or why it cannot be read.
+
+    The file may have changed since discovery: it may be gone, have become a FIFO (opening one
+    for reading blocks until a writer comes, so it is opened non-blocking and checked after
+    opening), or have grown past the limit (so at most one byte over the limit is read).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return "vanished during the run"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    try:
+        with os.fdopen(fd, "rb") as file:
+            st = os.fstat(file.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                return "not a regular file (FIFO, socket or device): not opened"
+            data = file.read(max_file_bytes + 1)
+    except FileNotFoundError:
+        return "vanished during the run"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if len(data) > max_file_bytes:
+        size = max(st.st_size, len(data))
+        return (
+            f"file is {size / 1e6:.1f} MB, over the {max_file_bytes / 1e6:g} MB limit "
+            "(setting max_file_mb)"
+        )
+    return data
 
 
 # --- plain text and Markdown -------------------------------------------------------------
@@ -135,10 +164,9 @@ def _parse_html(item: InputFile, text: str) -> Iterator[Loaded]:
 
 
 def _parse_json(item: InputFile, text: str) -> Iterator[Loaded]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        yield Skipped(item.display, f"malformed JSON: {exc.msg} (line {exc.lineno})")
+    data = _json_or_problem(text)
+    if isinstance(data, _Problem):
+        yield Skipped(item.display, f"malformed JSON: {data.reason}")
         return
     if isinstance(data, dict) and isinstance(data.get("articles"), list):
         data = data["articles"]
@@ -156,19 +184,37 @@ def _parse_json(item: InputFile, text: str) -> Iterator[Loaded]:
 
 def _parse_jsonl(item: InputFile, text: str) -> Iterator[Loaded]:
     seen_any = False
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only "\n" ends a JSON line: str.splitlines would also split at U+2028, U+0085 and form
+    # feeds, which JSON strings may hold unescaped, and so break good records in two.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         seen_any = True
         where = f"{item.display}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Skipped(where, f"malformed JSON on line {number}: {exc.msg}")
+        record = _json_or_problem(line)
+        if isinstance(record, _Problem):
+            yield Skipped(where, f"malformed JSON on line {number}: {record.reason}")
             continue
         yield _record_or_skip(record, item, where, default_id=f"{item.relative}:{number}")
     if not seen_any:
         yield Skipped(item.display, "empty file (no JSON lines)")
+
+
+@dataclass(frozen=True, slots=True)
+class _Problem:
+    reason: str
+
+
+def _json_or_problem(text: str) -> Any:
+    """The parsed JSON value, or a _Problem: never an exception, whatever the text."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        return _Problem(f"{exc.msg} (line {exc.lineno})")
+    except RecursionError:  # [[[[... thousands deep: json recurses once per level
+        return _Problem("nested too deeply")
+    except ValueError as exc:  # an integer of over 4300 digits (int_max_str_digits)
+        return _Problem(str(exc).split(";")[0])
 
 
 def _record_or_skip(record: Any, item: InputFile, where: str, *, default_id: str) -> Loaded:
@@ -196,7 +242,7 @@ def _id(record: dict[str, Any]) -> str | None:
     value = record.get("id")
     if isinstance(value, bool) or not isinstance(value, str | int):
         return None
-    return str(value).strip() or None
+    return _printable(str(value).strip()) or None
 
 
 def _str_field(record: dict[str, Any], name: str) -> str | None:
@@ -215,16 +261,34 @@ def _str_field(record: dict[str, Any], name: str) -> str | None:
 
 def _article_from_record(
     record: dict[str, Any], item: InputFile, *, default_id: str, where: str | None = None
-) -> Article:
+) -> Loaded:
+    text = _printable(record.get("text") or "")
+    article_id = _printable(str(record.get("id") or default_id))
+    if len(text) > MAX_ARTICLE_CHARS:
+        return Skipped(
+            where or item.display,
+            f"article text is {len(text) / 1e6:.1f} million characters, over the "
+            f"{MAX_ARTICLE_CHARS / 1e6:g} million an article may have",
+            article_id,
+        )
     date_text = record.get("date")
     return Article(
-        id=str(record.get("id") or default_id),
-        text=record.get("text") or "",
+        id=article_id,
+        text=text,
         path=where or item.display,
-        title=record.get("title") or None,
+        title=_printable(record.get("title")) or None,
         date=parse_date(date_text) if date_text else None,
-        source=record.get("source") or None,
-        url=record.get("url") or None,
-        byline=record.get("author") or record.get("byline") or None,
-        extra=tuple(sorted(record.get("extra", {}).items())),
+        source=_printable(record.get("source")) or None,
+        url=_printable(record.get("url")) or None,
+        byline=_printable(record.get("author") or record.get("byline")) or None,
+        extra=tuple(
+            sorted((_printable(k), _printable(v)) for k, v in record.get("extra", {}).items())
+        ),
     )
+
+
+def _printable(value: str | None) -> str | None:
+    """``value`` with lone surrogates (only JSON escapes make them) replaced by U+FFFD."""
+    if value and _SURROGATE.search(value):
+        return _SURROGATE.sub("\ufffd", value)
+    return value
