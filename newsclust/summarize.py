@@ -603,7 +603,15 @@ def _classify(core, value, match, before, after, index) -> _Figure | None:
 
 
 #: Nouns too generic to make a count a fact of its own ("the two countries", "both sides").
-_GENERIC_NOUNS = frozenset(map(stem, ("country", "side", "nation", "time", "way", "thing", "part")))
+_GENERIC_NOUNS = frozenset(
+    map(
+        stem,
+        (
+            "country", "side", "nation", "time", "way", "thing", "part", "minister",
+            "government", "capital", "leader", "party",
+        ),
+    )
+)  # fmt: skip
 _CURRENCY_WORDS = frozenset(
     map(stem, ("dollar", "euro", "pound", "usd", "eur", "yuan", "rouble", "ruble"))
 )
