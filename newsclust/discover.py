@@ -34,6 +34,15 @@ class InputFile:
     relative: str
 
 
+def _shown(path: Path | str) -> str:
+    """A path as text that can be printed: bytes that are not UTF-8 in a file name (Python
+    keeps them as lone surrogates, which no output can encode) are written as ``\\xe9``."""
+    text = str(path)
+    if text.isascii():
+        return text
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
 def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
@@ -56,7 +65,7 @@ def _classify(path: Path, st: os.stat_result) -> str | None:
 def discover(paths: Iterable[Path]) -> Iterator[InputFile | Skipped]:
     """Yield every candidate input file, or a Skipped for paths that cannot be inputs."""
     for root in paths:
-        shown = str(root)
+        shown = _shown(root)
         try:
             st = root.stat()
         except FileNotFoundError:
@@ -80,7 +89,7 @@ def discover(paths: Iterable[Path]) -> Iterator[InputFile | Skipped]:
         if reason:
             yield Skipped(shown, reason)
         else:
-            yield InputFile(root, shown, root.name)
+            yield InputFile(root, shown, _shown(root.name))
 
 
 def _walk(top: Path) -> Iterator[InputFile | Skipped]:
@@ -95,10 +104,10 @@ def _walk(top: Path) -> Iterator[InputFile | Skipped]:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            yield Skipped(str(folder), f"cannot list folder: {exc.strerror or exc}")
+            yield Skipped(_shown(folder), f"cannot list folder: {exc.strerror or exc}")
             continue
         if key in ancestors:
-            yield Skipped(str(folder), "symbolic link loop: folder already visited")
+            yield Skipped(_shown(folder), "symbolic link loop: folder already visited")
             continue
         ancestors = ancestors | {key}
         subfolders = []
@@ -106,23 +115,23 @@ def _walk(top: Path) -> Iterator[InputFile | Skipped]:
             if _is_hidden(entry.name):
                 continue
             path = Path(entry.path)
-            relative = f"{rel}{entry.name}"
+            relative = f"{rel}{_shown(entry.name)}"
             try:
                 st = path.stat()
             except FileNotFoundError:
                 reason = "broken symbolic link" if path.is_symlink() else "vanished during the run"
-                yield Skipped(str(path), reason)
+                yield Skipped(_shown(path), reason)
                 continue
             except OSError as exc:
-                yield Skipped(str(path), f"cannot read: {exc.strerror or exc}")
+                yield Skipped(_shown(path), f"cannot read: {exc.strerror or exc}")
                 continue
             if stat.S_ISDIR(st.st_mode):
                 subfolders.append((path, relative + "/", ancestors))
                 continue
             reason = _classify(path, st)
             if reason:
-                yield Skipped(str(path), reason)
+                yield Skipped(_shown(path), reason)
             else:
-                yield InputFile(path, str(path), relative)
+                yield InputFile(path, _shown(path), relative)
         # Reverse so the stack pops folders in sorted order.
         stack.extend(reversed(subfolders))
