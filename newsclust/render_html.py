@@ -192,6 +192,7 @@ footer { padding: 0 0 2rem; font-size: .8rem; color: var(--muted); }
   .panel { padding: .85rem .8rem; border-radius: 6px; }
 }
 @media print {
+  @page { margin: 14mm 12mm; }
   :root { --paper: #fff; --wash: #fff; --ink: #000; --muted: #444; }
   body { background: #fff; font-size: 10.5pt; }
   .wrap { max-width: none; padding: 0; }
@@ -203,9 +204,16 @@ footer { padding: 0 0 2rem; font-size: .8rem; color: var(--muted); }
     break-inside: avoid; page-break-inside: avoid;
   }
   .articles a[href^="http"]::after { content: " <" attr(href) ">"; font-size: .8em;
-    color: #444; overflow-wrap: anywhere; }
+    font-weight: 400; color: #444; overflow-wrap: anywhere; }
   a { color: inherit; text-decoration: none; }
   footer { display: none; }
+  /* Browsers drop backgrounds when printing; these carry meaning, so keep them. */
+  .tl-track, .tl-gap, .src, .badge, .diff { print-color-adjust: exact;
+    -webkit-print-color-adjust: exact; }
+  .tl-track { background: #eceef1; }
+  .src { background: #e3ebf4; }
+  .wording .diff { background: #f6f7f8; }
+  .tl-row { grid-template-columns: 12rem 1fr 12.5rem; }
 }
 """.replace("SERIF", _SERIF).replace("FONT", _FONT)
 
