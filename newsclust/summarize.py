@@ -77,6 +77,8 @@ logger = logging.getLogger(__name__)
 
 #: Cosine (TF-IDF) above which two sentences of different sources count as counterparts.
 ALIGN_THRESHOLD = 0.27
+#: Within one article, sentences this similar repeat each other (the summary keeps one).
+SAME_ARTICLE_REPEAT = 0.5
 #: Aligned sentences shown in ``wording`` must also share this share of their words, in order;
 #: below it a word diff is all "replace" and tells nothing.
 WORDING_MIN_RATIO = 0.45
@@ -373,9 +375,9 @@ def _select(docs: list[_Doc], matrix: _Matrix, score: np.ndarray, k: int) -> lis
     while len(chosen) < k and candidates:
         best_i, best_value = None, -np.inf
         for i in candidates:
+            if any(_repeats(matrix, i, j) for j in chosen):
+                continue  # says what a chosen sentence says
             redundancy = max((matrix.sim[i, j] for j in chosen), default=0.0)
-            if redundancy >= ALIGN_THRESHOLD:
-                continue  # a counterpart of a chosen sentence says the same thing
             value = 0.75 * score[i] - 0.25 * redundancy
             if value > best_value:
                 best_i, best_value = i, value
@@ -384,6 +386,13 @@ def _select(docs: list[_Doc], matrix: _Matrix, score: np.ndarray, k: int) -> lis
         chosen.append(best_i)
         candidates.remove(best_i)
     return chosen
+
+
+def _repeats(matrix: _Matrix, i: int, j: int) -> bool:
+    """Sentence i says what j says: a counterpart in another source, or a near repeat in the
+    same one (sentences of one article share its topic words without repeating each other)."""
+    same_article = matrix.owner[i] == matrix.owner[j]
+    return matrix.sim[i, j] >= (SAME_ARTICLE_REPEAT if same_article else ALIGN_THRESHOLD)
 
 
 def _sources(docs: list[_Doc], matrix: _Matrix, row: int) -> tuple[str, ...]:
@@ -468,15 +477,31 @@ def _title(docs: list[_Doc], matrix: _Matrix, score: np.ndarray) -> str:
     return _shorten(_locate(docs, top)[1].text)
 
 
+#: "Russian Foreign Minister Sergey Lavrov said on Tuesday that ...": who, then what was said.
+_ATTRIBUTION = re.compile(
+    r"^(?P<who>(?:[\w’'.-]+\s+){0,7}?[A-Z][\w’'-]+)\s+"
+    r"(?:said|says|announced|stated|told reporters)(?:\s+on\s+\w+)?(?:\s+that)?\s+(?P<what>.+)$"
+)
+
+
 def _shorten(sentence: str, limit: int = 12) -> str:
-    """A headline-sized version of a sentence: its first clause, or its first ``limit`` words."""
+    """A headline-sized version of a sentence.
+
+    The first clause, with a leading attribution turned into the headline form ("Lavrov said
+    that X will ..." -> "Lavrov: X will ..."); cut to ``limit`` words if still too long.
+    """
     text = sentence.strip().rstrip(".!?")
-    words = text.split()
-    if len(words) <= limit + 2:
+    if len(text.split()) <= limit + 2:
         return text
-    clause = re.split(r",\s|;\s|\s[—–]\s", text)[0].split()
-    if 6 <= len(clause) <= limit + 2:
-        return " ".join(clause)
+    clause = re.split(r",\s|;\s|\s[—–]\s", text)[0]
+    said = _ATTRIBUTION.match(clause)
+    if said and len(said.group("what").split()) >= 4:
+        what = said.group("what")
+        clause = f"{said.group('who').split()[-1]}: {what[:1].upper()}{what[1:]}"
+    words = clause.split()
+    if 6 <= len(words) <= limit + 2:
+        return clause
+    words = words if len(words) >= 6 else text.split()
     return " ".join(words[:limit]).rstrip(",;:") + "…"
 
 

@@ -105,6 +105,17 @@ def test_title_from_text_when_no_article_has_one():
     assert title and len(title.split()) <= 14
 
 
+def test_derived_title_turns_attribution_into_headline_form():
+    text = (
+        "Harbour Master Ines Barra said on Monday that the northern quay will stay closed to cargo "
+        "ships until the storm damage has been repaired, officials added.\n\n"
+        "Repairs to the quay are expected to take about six weeks."
+    )
+    title = summarize_story([art("h", text)]).title
+    assert title.startswith("Barra: The northern quay will stay closed")
+    assert len(title.split()) <= 14
+
+
 def test_only_in_lists_what_one_source_alone_carries():
     only_in = summarize_story([QUAKE_A, QUAKE_B]).differences["only_in"]
     texts_a = [f["text"] for f in only_in["a"]]
