@@ -1,48 +1,64 @@
 """Merged summary of one story, and the differences between its sources.
 
-``summarize_story(articles, max_sentences=5)`` takes the canonical articles of one story (copies
-already removed) and returns a :class:`StorySummary`:
+``summarize_story(articles, *, max_sentences=5) -> StorySummary`` takes the canonical articles of
+one story (copies already removed, 1..N of them) and returns a frozen :class:`StorySummary`
+``(title, summary, differences)``:
 
-- ``title``: the most representative source title (highest word overlap with the other articles),
-  site names stripped ("... | Jordan Times"); without any title, the most central sentence cut to
-  about 12 words.
-- ``summary``: up to ``max_sentences`` sentences, chosen by centrality across the sources (a
-  sentence that several sources carry scores higher), redundancy removed (MMR), ordered by source
-  date then position. Each sentence lists, as ``sources``, every article carrying it or a close
-  counterpart.
-- ``differences``: JSON-ready, computed from the texts only::
+- ``title``: the source title with the highest word overlap with the other articles, site names
+  stripped ("... | Jordan Times", "... - CNN"). Without any title: the most central sentence in
+  headline form ("Lavrov said that X ..." -> "Lavrov: X ..."), at most about 12 words.
+- ``summary``: up to ``max_sentences`` :class:`~newsclust.models.SummarySentence`, chosen by a
+  score mixing support by the other sources, closeness to the story centroid (TF-IDF) and lead
+  position, with redundancy removed (MMR; a counterpart of a chosen sentence is never taken).
+  They read in source-date order, then position in the text; a sentence stands where the
+  earliest source carrying it (or a counterpart) has it. ``sources`` = ids of every article
+  with that sentence or a counterpart (TF-IDF cosine >= ``ALIGN_THRESHOLD``), in story order.
+- ``differences``: JSON-ready, computed from the texts only, keys always in this order::
 
     {
-      "only_in":   {article_id: [fact, ...]},          # only articles that have such facts
-      "conflicts": [{"about": str, "values": {article_id: value}}],
+      "only_in":   {article_id: [fact, ...]},
+      "conflicts": [{"about": str, "values": {article_id: str}}],
       "wording":   [{"articles": [a, b], "texts": [ta, tb], "diff": [op, ...]}],
       "entities":  [{"name": str, "kind": str, "variants": [str, ...], "articles": [id, ...]}],
     }
 
-  A *fact* in ``only_in`` is one of::
+  ``only_in`` maps an article to the facts no other source has; articles without such facts
+  are left out, and a single-source story has ``{}``. A fact is one of::
 
-    {"kind": "sentence", "text": "<a sentence no other source has a counterpart for>"}
+    {"kind": "sentence", "text": "<a sentence with no counterpart in any other source>"}
     {"kind": "entity", "text": "Nagorno Karabakh", "type": "place"}   # person/place/org/other
     {"kind": "figure", "text": "$2.5 billion"}
 
-  listed sentences first (text order), then entities and figures (first mention order).
-  ``only_in`` is empty for a single-source story.
+  in that order (sentences in text order, entities and figures in first-mention order). Figures
+  already shown in a conflict, and counts of generic nouns ("the two countries"), are left out.
 
-  ``conflicts``: ``about`` is "death toll", "injured", "missing", "magnitude" (compared across
-  the whole texts), "place" (where each source puts the event: places right after verbs and
-  nouns such as "visited", "talks in", "city of", "struck near"; captions and datelines excluded),
-  "date" or a figure's noun (compared only between aligned sentences, to stay precise).
+  ``conflicts``: the same kind of fact with different values, each value as the source words it
+  (``"at least 12 people"``, ``"magnitude 6.1"``, ``"Sochi"``, ``"Tuesday"``). ``about`` is:
 
-  ``wording``: aligned quotes (always, when worded differently) and aligned sentences that are
-  similar but not identical; ``diff`` ops are ``{"op": "equal"|"delete"|"insert"|"replace",
-  "a": str, "b": str}`` over word tokens (see :mod:`newsclust.wording`).
+  - "death toll", "injured", "missing", "magnitude": compared story-wide, each source taken at
+    its first sentence giving that measure (leads report the event; later sentences bring
+    background and aftershocks); a conflict when two sources share no value.
+  - "place": where each source puts the event: places right after "visited", "talks in",
+    "met in", "city of", "struck near"...; captions, datelines and adjectives ("the Russian
+    city") excluded; a conflict when two sources name disjoint places.
+  - "date" (weekday or calendar day) or a counted noun ("degrees", "journalists", "amount",
+    "percentage"): compared only between aligned sentences, to stay precise.
 
-  ``entities``: names that several sources mention, or that are spelled more than one way. Variants
-  are grouped by ``entities.same_name``/``name_key`` and by surname ("Lavrov" joins "Sergei
-  Lavrov" when only one full name ends that way). ``name`` is the most frequent full-length
-  spelling.
+  ``wording``: quotes of different sources that align (same words, edited or translated
+  differently) and aligned sentences that are similar but not identical, each with a word diff:
+  ops ``{"op": "equal"|"delete"|"insert"|"replace", "a": str, "b": str}`` (see
+  :mod:`newsclust.wording`). ``articles[0]`` is the earlier source. At most ``MAX_WORDING``.
 
-Everything is sorted explicitly, so the same articles (in any order) give the same output.
+  ``entities``: names that several sources mention, or that one source spells two ways.
+  Spellings are grouped by ``entities.name_key``/``same_name`` and, for people, by surname
+  ("Lavrov" joins "Sergei Lavrov" when exactly one full name ends that way). ``name`` is the
+  most frequent of the longest spellings of the group's kind; ``variants`` are sorted;
+  ``articles`` are in story order. Words only ever used as adjectives ("Russian-mediated") or
+  only ever capitalised as a sentence's first word ("Crews ...") are not listed.
+
+Story order is date (undated last), then id, so the same articles in any order give the same
+output. Big stories stay fast: sentences are capped per article (leads kept) and all-pairs work
+is done with sparse/dense matrix products.
 """
 
 from __future__ import annotations
@@ -96,6 +112,8 @@ _ENTITY_KINDS = ("person", "place", "org", "other")
 
 @dataclass(frozen=True, slots=True)
 class StorySummary:
+    """What :func:`summarize_story` returns (see the module docstring for each field)."""
+
     title: str
     summary: tuple[SummarySentence, ...]
     differences: dict = field(default_factory=dict)
@@ -699,9 +717,9 @@ def _dates(text: str) -> dict[str, set[str]]:
     """Explicit days in a sentence, by kind: weekday names and calendar days ("29 Dec")."""
     calendar = set()
     for m in _CALENDAR.finditer(text):
-        month = (m.group("m1") or m.group("m2"))[:3].lower()
+        month = (m.group("m1") or m.group("m2"))[:3].title()
         calendar.add(f"{int(m.group('d1') or m.group('d2'))} {month}")
-    return {"weekday": {w.lower() for w in _WEEKDAY.findall(text)}, "calendar": calendar}
+    return {"weekday": set(_WEEKDAY.findall(text)), "calendar": calendar}
 
 
 #: Words right before a place that make it the place of the event (not a background place).

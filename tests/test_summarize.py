@@ -180,7 +180,7 @@ def test_place_and_date_conflicts_between_reports_of_one_meeting():
     # The caption's "Vienna" places a photo, not the talks reported by "ta".
     assert place["values"] == {"ta": "Geneva", "tb": "Vienna"}
     (date,) = conflicts_about(result, "date")
-    assert date["values"] == {"ta": "tuesday", "tb": "wednesday"}
+    assert date["values"] == {"ta": "Tuesday", "tb": "Wednesday"}
     # The shared sentence is credited to both sources.
     crossing = [s for s in result.summary if "border crossings" in s.text]
     assert crossing and crossing[0].sources == ("ta", "tb")
