@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsclust.models import Article
 from newsclust.sentences import quotes, split_sentences
@@ -242,6 +244,56 @@ def test_big_story_is_fast_enough():
     start = time.perf_counter()
     summarize_story(articles)
     assert time.perf_counter() - start < 30
+
+
+_WORDS = st.sampled_from(
+    [
+        "the",
+        "mayor",
+        "said",
+        "storm",
+        "flood",
+        "Varnell",
+        "Kowalczyk",
+        "12",
+        "people",
+        "killed",
+        "$3",
+        "million",
+        "on",
+        "Monday",
+        "in",
+        "near",
+        "town",
+        "of",
+        "“we",
+        "will",
+        "rebuild”",
+        '"quickly"',
+        ".",
+        ",",
+        "magnitude",
+        "5.8",
+        "visited",
+        "Geneva",
+    ]
+)
+_TEXTS = st.lists(_WORDS, min_size=0, max_size=60).map(" ".join)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_TEXTS, min_size=1, max_size=4), st.randoms(use_true_random=False))
+def test_any_texts_give_a_consistent_json_ready_result(texts, rng):
+    articles = [art(f"r{i}", text + ".") for i, text in enumerate(texts)]
+    result = summarize_story(articles)
+    assert json.loads(json.dumps(result.differences)) == result.differences
+    ids = [a.id for a in articles]
+    for sentence in result.summary:
+        assert sentence.sources and set(sentence.sources) <= set(ids)
+        assert any(sentence.text in " ".join(a.text.split()) for a in articles)
+    shuffled = articles[:]
+    rng.shuffle(shuffled)
+    assert summarize_story(shuffled) == result
 
 
 # --- helpers ---------------------------------------------------------------------------------
