@@ -955,10 +955,13 @@ def _quote_pairs(docs: list[_Doc]) -> list[tuple[int, str, int, str]]:
 
 
 def _wording(docs: list[_Doc], pairs: list[tuple[int, int]]) -> list[dict]:
+    # Entries read in story order: by article pair, then where the later source has the text
+    # (a quote sorts before the sentence it stands in).
     entries = []
     quote_pairs = _quote_pairs(docs)
     for a, qa, b, qb in quote_pairs:
-        entries.append(((a, b, 0), _wording_entry(docs[a], qa, docs[b], qb)))
+        where = next((s.index for s in docs[b].sentences if qb in s.text), len(docs[b].sentences))
+        entries.append(((a, b, where, 0), _wording_entry(docs[a], qa, docs[b], qb)))
     for i, j in pairs:
         (doc_a, sa), (doc_b, sb) = _locate(docs, i), _locate(docs, j)
         if fold(" ".join(word_tokens(sa.text))) == fold(" ".join(word_tokens(sb.text))):
@@ -971,9 +974,8 @@ def _wording(docs: list[_Doc], pairs: list[tuple[int, int]]) -> list[dict]:
             for a, qa, b, qb in quote_pairs
         ):
             continue
-        entries.append(
-            ((doc_a.order, doc_b.order, 1), _wording_entry(doc_a, sa.text, doc_b, sb.text))
-        )
+        key = (doc_a.order, doc_b.order, sb.index, 1)
+        entries.append((key, _wording_entry(doc_a, sa.text, doc_b, sb.text)))
     entries.sort(key=lambda e: (e[0], e[1]["texts"]))
     if len(entries) > MAX_WORDING:
         logger.debug("wording: keeping %d of %d aligned pairs", MAX_WORDING, len(entries))
