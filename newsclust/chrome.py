@@ -176,9 +176,18 @@ def is_breadcrumb(line: str) -> bool:
     )
 
 
+# Chinese and Japanese write no spaces between words: a paragraph is one "word" to str.split.
+_UNSPACED_SCRIPT = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def word_count(text: str) -> int:
+    """Words in ``text``; in Chinese and Japanese, about two characters make a word."""
+    return len(text.split()) + len(_UNSPACED_SCRIPT.findall(text)) // 2
+
+
 def junk_reason(text: str) -> str | None:
     """Why a (chrome-free) page is not an article, or None when it may be one."""
-    words = len(text.split())
+    words = word_count(text)
     if words < MIN_ARTICLE_WORDS:
         return "no article text" if words == 0 else f"no article text (only {words} words)"
     if words >= JUNK_PAGE_MAX_WORDS:
