@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_render_html import XSS_TITLE, build_report
+from test_render_html import XSS_TITLE, build_report, samples_report
 
 from newsclust.render_html import to_html
 
@@ -22,7 +22,6 @@ webdriver = pytest.importorskip(
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
-REPO = Path(__file__).resolve().parents[1]
 PHONE, DESKTOP = (390, 844), (1280, 900)
 
 
@@ -62,18 +61,10 @@ def browser(tmp_path_factory):
         driver.quit()
 
 
-def _samples_report():
-    try:
-        from newsclust.pipeline import run
-        from newsclust.settings import Settings
-    except ImportError as exc:  # the pipeline is being assembled by others
-        pytest.skip(f"the pipeline cannot run yet ({exc}); the hand-built report is tested")
-    return run(paths=[REPO / "samples"], settings=Settings())
-
-
 @pytest.fixture(scope="module", params=["hand-built", "samples"])
 def report(request):
-    return build_report() if request.param == "hand-built" else _samples_report()
+    # samples/ is what the issue asks for; the hand-built report has every kind of difference.
+    return build_report() if request.param == "hand-built" else samples_report()
 
 
 def _open(driver, report, tmp_path: Path, size: tuple[int, int]) -> Path:
