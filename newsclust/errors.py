@@ -17,6 +17,8 @@ class ExitCode(IntEnum):
     SKIPPED_INPUTS = 3
     #: Not one input could be read as an article.
     NOTHING_READABLE = 4
+    #: Another 'newsclust update' held the story database longer than --wait seconds.
+    LOCKED = 5
 
 
 class NewsclustError(Exception):
