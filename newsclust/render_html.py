@@ -38,7 +38,8 @@ _CSS = """
   --del-bg: #fde2e1; --del-ink: #8e1b1b; --ins-bg: #d7f2df; --ins-ink: #0f5028;
   --warn-bg: #fff3cd; --warn-ink: #6b4e00;
 }
-@media (prefers-color-scheme: dark) {
+/* Screens only: a printout is always dark ink on white paper. */
+@media screen and (prefers-color-scheme: dark) {
   :root {
     --ink: #e6e8eb; --muted: #a4adb8; --rule: #39414a; --paper: #15191e; --wash: #1d232a;
     --accent: #8cc0f0; --accent-soft: #20364d;
@@ -576,13 +577,16 @@ def _wording(items: list[dict], labels: _Labels) -> str:
     out = ["<h4>Worded differently</h4>"]
     for item in items:
         pair = list(item.get("articles") or [])[:2]
+        texts = list(item.get("texts") or ["", ""]) + ["", ""]
+        # Without a word diff, the two wordings whole still show the difference.
+        ops = item.get("diff") or [{"op": "replace", "a": texts[0], "b": texts[1]}]
         first = labels.chip(pair[0]) if pair else ""
         second = labels.chip(pair[1]) if len(pair) > 1 else ""
         out.append(
             '<div class="wording">'
             f'<p class="pair"><del>struck</del> {first} <span class="vs">vs</span> '
             f"<ins>underlined</ins> {second}</p>"
-            f'<p class="diff">{_diff_html(item.get("diff") or [])}</p></div>'
+            f'<p class="diff">{_diff_html(ops)}</p></div>'
         )
     return "\n".join(out)
 
@@ -617,7 +621,7 @@ def _only_in(only_in: dict, labels: _Labels) -> str:
     return "\n".join(out)
 
 
-def _entities(entities: list[dict], labels: _Labels) -> str:
+def _entities(entities: list[dict]) -> str:
     variants = [e for e in entities if len(e.get("variants") or ()) > 1]
     shared = [e for e in entities if len(e.get("variants") or ()) <= 1]
     out = []
@@ -644,7 +648,7 @@ def _differences(story: Story, labels: _Labels) -> str:
         _conflicts(diffs.get("conflicts") or [], labels),
         _wording(diffs.get("wording") or [], labels),
         _only_in(diffs.get("only_in") or {}, labels),
-        _entities(diffs.get("entities") or [], labels),
+        _entities(diffs.get("entities") or []),
     ]
     body = [part for part in body if part]
     if not body:

@@ -337,3 +337,22 @@ def test_samples_report_renders():
     assert page.count('class="tl-bar"') == sum(1 for s in report.stories if s.first_date)
     if report.skipped:
         assert f"Skipped inputs ({len(report.skipped)})" in page
+
+
+def test_partial_differences_still_render():
+    # Keys may be absent or empty, and a wording may come without its word diff.
+    story = Story(
+        id="s-1", title="T", article_ids=("a", "b"),
+        differences={
+            "only_in": {"a": []},
+            "wording": [{"articles": ["a", "b"], "texts": ["said <x>", "stated"]}],
+            "entities": [{"name": "Kyiv", "variants": ["Kyiv", "Kiev"]}],
+        },
+    )
+    report = Report(stories=(story,), articles={i: _article(i) for i in "ab"}, skipped=(),
+                    stats={})
+    page = to_html(report)
+    assert "<del>said &lt;x&gt;</del> <ins>stated</ins>" in page
+    assert "<b>Kyiv</b> / <b>Kiev</b>" in page
+    assert "Only in" not in page and "Sources disagree" not in page
+    assert parse(page).errors == []
