@@ -231,16 +231,29 @@ def _row_dots(A: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, chunk: int =
     return out
 
 
-def _min_gaps(dates: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Smallest |day difference| between any date of article i and any date of article j."""
-    out = np.full(len(rows), float(_NO_DATE))
-    for s in range(0, len(rows), 200_000):
-        a = dates[rows[s : s + 200_000]][:, :, None]
-        b = dates[cols[s : s + 200_000]][:, None, :]
+def _date_closeness(dates: np.ndarray, weights: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                    decay) -> tuple[np.ndarray, np.ndarray]:
+    """Best weighted decay(|x - y|) over the dates x of article i and y of article j.
+
+    Returns (closeness, gap of the best pair); closeness is NaN when no pair of dates exists.
+    """
+    closeness = np.full(len(rows), np.nan)
+    gaps = np.full(len(rows), np.nan)
+    step = 100_000
+    for s in range(0, len(rows), step):
+        r, c = rows[s : s + step], cols[s : s + step]
+        a, b = dates[r][:, :, None], dates[c][:, None, :]
         valid = (a != _NO_DATE) & (b != _NO_DATE)
-        diff = np.where(valid, np.abs(a - b), _NO_DATE)
-        out[s : s + 200_000] = diff.min(axis=(1, 2))
-    return out
+        gap = np.abs(a - b).astype(np.float64)
+        score = np.where(valid, weights[r][:, :, None] * weights[c][:, None, :] * decay(gap), -1.0)
+        flat = score.reshape(len(r), -1)
+        best = flat.argmax(axis=1)
+        top = flat[np.arange(len(r)), best]
+        found = top >= 0
+        closeness[s : s + step] = np.where(found, top, np.nan)
+        gaps[s : s + step] = np.where(found, gap.reshape(len(r), -1)[np.arange(len(r)), best],
+                                      np.nan)
+    return closeness, gaps
 
 
 # --------------------------------------------------------------------------- the estimator
@@ -250,7 +263,8 @@ def _min_gaps(dates: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarr
 class _Features:
     text: sp.csr_matrix
     entities: sp.csr_matrix
-    dates: np.ndarray  # (n, MAX_DATES) day numbers, _NO_DATE padded
+    dates: np.ndarray  # (n, MAX_DATES) day numbers, _NO_DATE padded; column 0 publication
+    date_weights: np.ndarray  # (n, MAX_DATES) trust in each date
     entity_terms: list[list[str]]
 
 
@@ -301,6 +315,7 @@ class StoryClusterer:
         time_grace: float = 1.0,
         time_tau: float = 7.0,
         time_floor: float = 0.3,
+        text_date_weight: float = 0.5,
         n_neighbors: int = 20,
         candidate_max_df: float = 0.05,
         boilerplate_min_docs: int = 3,
@@ -313,6 +328,7 @@ class StoryClusterer:
         self.time_grace = time_grace
         self.time_tau = time_tau
         self.time_floor = time_floor
+        self.text_date_weight = text_date_weight
         self.n_neighbors = n_neighbors
         self.candidate_max_df = candidate_max_df
         self.boilerplate_min_docs = boilerplate_min_docs
@@ -339,6 +355,7 @@ class StoryClusterer:
         _check_range("time_grace", self.time_grace, 0, None)
         _check_range("time_tau", self.time_tau, 0, None, open_low=True)
         _check_range("time_floor", self.time_floor, 0, 1)
+        _check_range("text_date_weight", self.text_date_weight, 0, 1)
         _check_range("n_neighbors", self.n_neighbors, 1, None, integer=True)
         _check_range("candidate_max_df", self.candidate_max_df, 0, 1, open_low=True)
         _check_range("boilerplate_min_docs", self.boilerplate_min_docs, 2, None, integer=True)
@@ -364,20 +381,30 @@ class StoryClusterer:
             out.append(title + ".\n" + "\n".join(kept) if title else "\n".join(kept))
         return out
 
-    def _dates(self, articles: Sequence[Article], texts: list[str]) -> np.ndarray:
-        """Publication date plus dates written in the text (not after publication)."""
+    def _dates(self, articles: Sequence[Article], texts: list[str]):
+        """Day numbers and weights: column 0 the publication date (weight 1), then text dates.
+
+        A date in the first half of the text is likely the event's own date (weight 1); one in
+        the second half is often background about an earlier event ("after last week's fire
+        on the Keileweg"), so it counts ``text_date_weight``.
+        """
         dates = np.full((len(articles), MAX_DATES), _NO_DATE, dtype=np.int64)
+        weights = np.zeros((len(articles), MAX_DATES))
         for i, (a, text) in enumerate(zip(articles, texts, strict=True)):
-            found = []
             if a.date is not None:
-                found.append(a.date.toordinal())
+                dates[i, 0], weights[i, 0] = a.date.toordinal(), 1.0
             limit = a.date + dt.timedelta(days=1) if a.date else dt.date.max
-            mentioned = [d for d in extract_dates(text, a.date) if d <= limit]
-            mentioned.sort(key=lambda d: (abs((a.date - d).days) if a.date else 0, d))
-            found += [d.toordinal() for d in mentioned]
-            found = list(dict.fromkeys(found))[:MAX_DATES]
-            dates[i, : len(found)] = found
-        return dates
+            half = len(text) // 2
+            found: dict[dt.date, float] = {}
+            for part, weight in ((text[half:], self.text_date_weight), (text[:half], 1.0)):
+                for d in extract_dates(part, a.date):
+                    if d <= limit and d != a.date:
+                        found[d] = max(found.get(d, 0.0), weight)
+            # Keep the dates nearest the publication date (the likeliest event dates).
+            near = sorted(found, key=lambda d: (abs((a.date - d).days) if a.date else 0, d))
+            for k, d in enumerate(near[: MAX_DATES - 1], start=1):
+                dates[i, k], weights[i, k] = d.toordinal(), found[d]
+        return dates, weights
 
     def _entity_terms(self, texts: list[str]) -> list[list[str]]:
         if self.jobs > 1 and len(texts) > 200:
@@ -425,15 +452,18 @@ class StoryClusterer:
         else:
             text = self.text_vectorizer_.transform(texts)
             entities = self.entity_vectorizer_.transform(terms)
-        return _Features(text.tocsr(), entities.tocsr(), self._dates(articles, texts), terms)
+        dates, weights = self._dates(articles, texts)
+        return _Features(text.tocsr(), entities.tocsr(), dates, weights, terms)
 
     # ----------------------------------------------------------------- similarity
 
-    def _time_factor(self, gaps: np.ndarray) -> np.ndarray:
-        decay = np.exp(-np.maximum(0.0, gaps - self.time_grace) / self.time_tau)
-        factor = self.time_floor + (1 - self.time_floor) * decay
+    def _decay(self, gaps: np.ndarray) -> np.ndarray:
+        return np.exp(-np.maximum(0.0, gaps - self.time_grace) / self.time_tau)
+
+    def _time_factor(self, closeness: np.ndarray) -> np.ndarray:
+        factor = self.time_floor + (1 - self.time_floor) * closeness
         # Unknown dates are no evidence either way.
-        return np.where(gaps >= _NO_DATE / 2, 1.0, factor)
+        return np.where(np.isnan(closeness), 1.0, factor)
 
     def _candidates(self, f: _Features) -> tuple[np.ndarray, np.ndarray]:
         n = f.text.shape[0]
@@ -448,12 +478,12 @@ class StoryClusterer:
     def _pair_components(self, f: _Features, rows: np.ndarray, cols: np.ndarray):
         text = _row_dots(f.text, rows, cols)
         entities = _row_dots(f.entities, rows, cols)
-        gaps = _min_gaps(f.dates, rows, cols)
-        return text, entities, gaps
+        closeness, gaps = _date_closeness(f.dates, f.date_weights, rows, cols, self._decay)
+        return text, entities, closeness, gaps
 
-    def _combine(self, text, entities, gaps) -> np.ndarray:
+    def _combine(self, text, entities, closeness, gaps=None) -> np.ndarray:
         content = self.text_weight * text + self.entity_weight * entities
-        return content * self._time_factor(gaps)
+        return content * self._time_factor(closeness)
 
     # ----------------------------------------------------------------- fit
 
@@ -473,8 +503,7 @@ class StoryClusterer:
             return self
         f = self._featurize(ordered, fitting=True)
         rows, cols = self._candidates(f)
-        text, entities, gaps = self._pair_components(f, rows, cols)
-        sims = self._combine(text, entities, gaps)
+        sims = self._combine(*self._pair_components(f, rows, cols))
         roots = _average_linkage(n, rows, cols, sims, self.threshold)
         labels_sorted = roots
         self._roots = roots
@@ -503,10 +532,10 @@ class StoryClusterer:
             raise RuntimeError("This StoryClusterer is not fitted yet. Call 'fit' first.")
         f = self._featurize([a, b], fitting=False)
         zero, one = np.array([0]), np.array([1])
-        text, entities, gaps = self._pair_components(f, zero, one)
-        factor = float(self._time_factor(gaps)[0])
+        text, entities, closeness, gaps = self._pair_components(f, zero, one)
+        factor = float(self._time_factor(closeness)[0])
         shared = sorted(set(f.entity_terms[0]) & set(f.entity_terms[1]))
-        gap = "unknown" if gaps[0] >= _NO_DATE / 2 else f"{int(gaps[0])} days"
+        gap = "unknown" if np.isnan(gaps[0]) else f"{int(gaps[0])} days"
         components = (
             Component("text", float(text[0]), self.text_weight,
                       float(text[0]) * self.text_weight, "tf-idf cosine of title + body"),
@@ -515,7 +544,7 @@ class StoryClusterer:
                       "shared: " + ", ".join(shared[:20]) if shared else "none shared"),
             Component("time", factor, 1.0, factor, f"date gap {gap} (multiplies the sum)"),
         )
-        similarity = float(self._combine(text, entities, gaps)[0])
+        similarity = float(self._combine(text, entities, closeness)[0])
         same = None
         if a.id in self.ids_ and b.id in self.ids_:
             same = bool(self._roots[self.ids_[a.id]] == self._roots[self.ids_[b.id]])
