@@ -152,7 +152,7 @@ code, .id { font: .8rem/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, "De
 /* Differences */
 .diffs { border-top: 2px solid var(--ink); margin-top: 1.25rem; }
 table { border-collapse: collapse; font-size: .9rem; }
-caption { text-align: left; font-weight: 700; padding: .3rem 0; }
+caption { text-align: left; font-weight: 600; font-size: .9rem; padding: .3rem 0; }
 caption::first-letter { text-transform: uppercase; }
 thead th { font-size: .75rem; font-weight: 600; color: var(--muted); text-transform: uppercase;
   letter-spacing: .06em; }
