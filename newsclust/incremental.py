@@ -658,9 +658,11 @@ class _Update:
                 result.new_stories.append(story)
             elif added:
                 result.grown_stories.append((story, added))
-        for aid in sorted(plan.new_ids):
-            canonical = plan.canonical_of.get(aid)
-            if canonical is not None:
+        for aid, canonical in sorted(plan.canonical_of.items()):
+            # New copy relations: a new article that copies another, or a stored canonical
+            # article that a fuller new one displaced (re-pointed old copies are not news).
+            was_canonical = aid in plan.old_rows and plan.old_rows[aid].canonical is None
+            if canonical is not None and (aid in plan.new_ids or was_canonical):
                 result.new_copies.append((aid, canonical, plan.story_of(aid)))
         result.removed_stories = removed
         result.articles = {a: plan.members[a] for s in plan.stories for a in plan.clusters[s]}
