@@ -45,7 +45,8 @@ _CHROME_LINE = re.compile(
 _CHROME_PHRASE = re.compile(
     r"""\b\d[\d,.]*\s+(?:users?|people|readers|persons|visitors)\s+(?:have\s+|has\s+)?
             (?:voted|liked|shared|commented|recommended|read\ this)
-      | \b(?:sign\ up|subscribe|register)\b.{0,50}\b(?:newsletters?|e-?mails?|alerts|inbox)\b
+      | \b(?:sign\ up|subscribe|register)\b.{0,80}
+            \b(?:newsletters?|e-?mails?|alerts|inbox|briefing|digest|bulletin)\b
       | \bnewsletters?\b.{0,40}\b(?:sign\ up|subscribe|inbox)\b
       | \ball\ rights\ reserved
       | \bmay\ not\ be\ (?:published|reproduced),?\ broadcast""",

@@ -91,11 +91,19 @@ def to_jsonl(report: Report) -> str:
 # --- shared wording ----------------------------------------------------------------------
 
 
+def _count(number: int, noun: str) -> str:
+    if number == 1:
+        return f"1 {noun}"
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{number} {plural}"
+
+
 def headline(report: Report) -> str:
     stats = report.stats
     return (
-        f"{stats['articles']} articles in {stats['stories']} stories "
-        f"({stats['duplicates']} copies); {stats['skipped']} inputs skipped"
+        f"{_count(stats['articles'], 'article')} in {_count(stats['stories'], 'story')} "
+        f"({_count(stats['duplicates'], 'copy')}); "
+        f"{_count(stats['skipped'], 'input')} skipped"
     )
 
 
@@ -109,11 +117,9 @@ def _date_range(story: Story) -> str:
 
 def story_meta(story: Story) -> str:
     sources = len(story.article_ids) - len(story.duplicate_of)
-    parts = [story.id, f"{sources} source{'s' * (sources != 1)}"]
+    parts = [story.id, _count(sources, "source")]
     if story.duplicate_of:
-        parts.append(
-            f"{len(story.duplicate_of)} cop{'ies' if len(story.duplicate_of) > 1 else 'y'}"
-        )
+        parts.append(_count(len(story.duplicate_of), "copy"))
     parts.append(_date_range(story))
     return " · ".join(parts)
 
