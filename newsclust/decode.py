@@ -157,7 +157,9 @@ def decode_bytes(data: bytes) -> Decoded:
         if data.startswith(bom):
             body = data[len(bom) :]
             if encoding == "utf-8":
-                text = _decode_utf8(body) or _utf8_with_strays(body)
+                text = _decode_utf8(body)
+                if text is None:
+                    text = _utf8_with_strays(body)
                 if text is None:
                     return Decoded(None, problem="invalid utf-8 after its byte-order mark")
                 return _checked(text, encoding)

@@ -85,15 +85,17 @@ def _read_input(path: Path, max_file_bytes: int) -> bytes | str:
     except OSError as exc:
         return f"cannot read: {exc.strerror or exc}"
     try:
-        with os.fdopen(fd, "rb") as file:
-            st = os.fstat(file.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                return "not a regular file (FIFO, socket or device): not opened"
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return "no longer a regular file (now a folder, FIFO, socket or device): not read"
+        with open(fd, "rb", closefd=False) as file:
             data = file.read(max_file_bytes + 1)
     except FileNotFoundError:
         return "vanished during the run"
     except OSError as exc:
         return f"cannot read: {exc.strerror or exc}"
+    finally:
+        os.close(fd)
     if len(data) > max_file_bytes:
         size = max(st.st_size, len(data))
         return (
