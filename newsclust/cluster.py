@@ -118,27 +118,42 @@ def _repeated_chrome(docs: list[set[str]], days: np.ndarray, min_docs: int, min_
 _LOWER_WORD = re.compile(r"\b[a-z][a-z'\-]+\b")
 
 
-def _entity_terms(text: str) -> tuple[list[str], list[str]]:
-    """Entity terms of a text and the surface words behind them (for the common-word filter).
+def _entity_terms(text: str) -> list[tuple[str, str, str]]:
+    """(term, surface word, display text) for each entity mention of a text.
 
     A multi-word name gives its whole key and each word ("eddie holmes", "w:eddie", "w:holmes"),
-    so a later "Holmes" still matches; numbers give their typed key ("age:13").
+    so a later "Holmes" still matches; numbers give their typed key ("age:13"). The surface is
+    the lower-cased word behind a one-word term, for the common-word filter ("" = never drop).
     """
-    terms, surfaces = [], []
+    out = []
     for ent in extract_entities(text):
         if ent.kind == "number" or ":" in ent.key:
-            terms.append(ent.key)
-            surfaces.append("")
+            out.append((ent.key, "", ent.key.replace(":", " ")))  # "age 23", "block 1400"
             continue
         words = ent.text.split()
         keys = ent.key.split()
-        terms.append(ent.key if len(keys) > 1 else "w:" + ent.key)
-        surfaces.append(ent.text.lower() if len(words) == 1 else "")
-        if len(keys) > 1 and len(keys) == len(words):
-            for word, key in zip(words, keys, strict=True):
-                terms.append("w:" + key)
-                surfaces.append(word.lower())
-    return terms, surfaces
+        single = len(keys) == 1
+        out.append((("w:" + ent.key) if single else ent.key,
+                    ent.text.lower() if single else "", ent.text))
+        if not single and len(keys) == len(words):
+            out += [("w:" + key, word.lower(), word) for word, key in zip(words, keys, strict=True)]
+    return out
+
+
+def _fit_tfidf(vectorizer: TfidfVectorizer, docs: list) -> tuple[sp.csr_matrix, object]:
+    """fit_transform, or an empty matrix (and no vectorizer) when no document has a term."""
+    try:
+        return vectorizer.fit_transform(docs).tocsr(), vectorizer
+    except ValueError as exc:
+        if "empty vocabulary" not in str(exc) and "no terms remain" not in str(exc):
+            raise
+        return sp.csr_matrix((len(docs), 0), dtype=np.float32), None
+
+
+def _transform(vectorizer, docs: list) -> sp.csr_matrix:
+    if vectorizer is None:
+        return sp.csr_matrix((len(docs), 0), dtype=np.float32)
+    return vectorizer.transform(docs).tocsr()
 
 
 # --------------------------------------------------------------------------- clustering
@@ -266,6 +281,7 @@ class _Features:
     dates: np.ndarray  # (n, MAX_DATES) day numbers, _NO_DATE padded; column 0 publication
     date_weights: np.ndarray  # (n, MAX_DATES) trust in each date
     entity_terms: list[list[str]]
+    displays: list[dict[str, str]]  # term -> how the document wrote it (for explain)
 
 
 MAX_DATES = 6
@@ -406,7 +422,8 @@ class StoryClusterer:
                 dates[i, k], weights[i, k] = d.toordinal(), found[d]
         return dates, weights
 
-    def _entity_terms(self, texts: list[str]) -> list[list[str]]:
+    def _entity_terms(self, texts: list[str]) -> tuple[list[list[str]], list[dict[str, str]]]:
+        """Entity terms per document (common words dropped) and a display text per term."""
         if self.jobs > 1 and len(texts) > 200:
             from concurrent.futures import ProcessPoolExecutor
 
@@ -419,41 +436,37 @@ class StoryClusterer:
             for text in texts:
                 lower_df.update(set(_LOWER_WORD.findall(text)))
             cap_df: Counter[str] = Counter()
-            for _, surfaces in extracted:
-                cap_df.update({s for s in surfaces if s})
+            for doc in extracted:
+                cap_df.update({surface for _, surface, _ in doc if surface})
             # A capitalised word the corpus mostly writes in lower case is a common word
             # capitalised by position (sentence start, title case), not a name.
             self.common_words_ = {w for w, c in cap_df.items() if lower_df.get(w, 0) >= c}
         common = self.common_words_
-        return [
-            [t for t, s in zip(terms, surfaces, strict=True) if not s or s not in common]
-            for terms, surfaces in extracted
-        ]
+        kept = [[(t, d) for t, s, d in doc if not s or s not in common] for doc in extracted]
+        return [[t for t, _ in doc] for doc in kept], [dict(reversed(doc)) for doc in kept]
 
     def _featurize(self, articles: Sequence[Article], *, fitting: bool) -> _Features:
         days = np.array([a.date.toordinal() if a.date else _NO_DATE for a in articles])
         texts = self._clean_texts(articles, days)
-        terms = self._entity_terms(texts)
+        terms, displays = self._entity_terms(texts)
         if fitting:
             n = len(articles)
             # "More than half the corpus" is evidence of a stop word only in a corpus of some
             # size; in a handful of documents a shared word is shared content.
             max_df = 0.5 if n >= 20 else 1.0
-            self.text_vectorizer_ = TfidfVectorizer(
+            text, self.text_vectorizer_ = _fit_tfidf(TfidfVectorizer(
                 sublinear_tf=True, max_df=max_df, stop_words="english",
                 strip_accents="unicode", dtype=np.float32,
                 token_pattern=r"(?u)\b[^\W\d_][^\W_]+\b",
-            )
-            self.entity_vectorizer_ = TfidfVectorizer(
+            ), texts)
+            entities, self.entity_vectorizer_ = _fit_tfidf(TfidfVectorizer(
                 analyzer=_identity, sublinear_tf=True, dtype=np.float32,
-            )
-            text = self.text_vectorizer_.fit_transform(texts)
-            entities = self.entity_vectorizer_.fit_transform(terms)
+            ), terms)
         else:
-            text = self.text_vectorizer_.transform(texts)
-            entities = self.entity_vectorizer_.transform(terms)
+            text = _transform(self.text_vectorizer_, texts)
+            entities = _transform(self.entity_vectorizer_, terms)
         dates, weights = self._dates(articles, texts)
-        return _Features(text.tocsr(), entities.tocsr(), dates, weights, terms)
+        return _Features(text, entities, dates, weights, terms, displays)
 
     # ----------------------------------------------------------------- similarity
 
@@ -522,26 +535,41 @@ class StoryClusterer:
 
     # ----------------------------------------------------------------- explain
 
+    def _shared_entities(self, f: _Features) -> list[str]:
+        """Entities both documents mention, as the first wrote them, most telling first.
+
+        A word of a shared full name ("Holmes" of "Eddie Holmes") is not listed again.
+        """
+        shared = set(f.entity_terms[0]) & set(f.entity_terms[1])
+        vocab = self.entity_vectorizer_.vocabulary_ if self.entity_vectorizer_ else {}
+        row = f.entities[0].toarray().ravel() if f.entities.shape[1] else np.zeros(0)
+        weight = {t: row[vocab[t]] if t in vocab else 0.0 for t in shared}
+        names = {t for t in shared if not t.startswith("w:")}
+        in_names = {w for t in names for w in t.split()}
+        shown = names | {t for t in shared if t.startswith("w:") and t[2:] not in in_names}
+        ordered = sorted(shown, key=lambda t: (-weight[t], t))
+        return list(dict.fromkeys(f.displays[0][t] for t in ordered))
+
     def explain(self, a: Article, b: Article) -> Explanation:
         """Every similarity component for the pair (a, b), with the threshold.
 
         Uses the corpus statistics of the last :meth:`fit` (IDF, chrome lines, common words),
         so fit first; the articles need not be in the fitted corpus.
         """
-        if not hasattr(self, "text_vectorizer_"):
+        if not hasattr(self, "ids_"):
             raise RuntimeError("This StoryClusterer is not fitted yet. Call 'fit' first.")
         f = self._featurize([a, b], fitting=False)
         zero, one = np.array([0]), np.array([1])
         text, entities, closeness, gaps = self._pair_components(f, zero, one)
         factor = float(self._time_factor(closeness)[0])
-        shared = sorted(set(f.entity_terms[0]) & set(f.entity_terms[1]))
+        shared = self._shared_entities(f)
         gap = "unknown" if np.isnan(gaps[0]) else f"{int(gaps[0])} days"
         components = (
             Component("text", float(text[0]), self.text_weight,
                       float(text[0]) * self.text_weight, "tf-idf cosine of title + body"),
             Component("entities", float(entities[0]), self.entity_weight,
                       float(entities[0]) * self.entity_weight,
-                      "shared: " + ", ".join(shared[:20]) if shared else "none shared"),
+                      "shared: " + "; ".join(shared[:20]) if shared else "none shared"),
             Component("time", factor, 1.0, factor, f"date gap {gap} (multiplies the sum)"),
         )
         similarity = float(self._combine(text, entities, closeness)[0])

@@ -42,11 +42,11 @@ class Entity:
 
 # --------------------------------------------------------------------------- name keys
 
-# Letters NFKD does not decompose into an ASCII base. The Turkish soft g (ğ) is dropped rather
-# than mapped to "g" because it is silent and often lost in transliteration ("Çavuşolu").
+# Letters NFKD does not decompose into an ASCII base. The Turkish soft g (ğ) is written "g" in
+# the usual transliteration (Erdoğan/Erdogan); NFKD would give the same, it is listed for clarity.
 _SPECIAL_LETTERS = str.maketrans(
     {
-        "ğ": "", "Ğ": "", "ı": "i", "ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o",
+        "ğ": "g", "Ğ": "g", "ı": "i", "ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o",
         "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "þ": "th", "Þ": "th", "œ": "oe", "Œ": "oe",
         "’": "'", "‘": "'", "ʼ": "'", "`": "'", "–": "-", "—": "-",
     }
@@ -58,7 +58,8 @@ _DOUBLED = re.compile(r"([a-z])\1+")
 
 def _fold_token(token: str) -> str:
     # "y" and "i" are the commonest transliteration swap (Sergey/Sergei, Yuri/Iuri); the
-    # Turkish "-oğlu" suffix comes out as "oglu" or "olu"; doubled letters vary too
+    # Turkish "-oğlu" suffix comes out as "oglu", or "olu" when a lossy page drops the silent
+    # ğ (Çavuşolu); doubled letters vary too
     # (Mohammed/Mohamed, Phillip/Philip). Folding all of them costs a few false collisions
     # between rare distinct names, which the other evidence in a document outweighs.
     token = token.replace("y", "i").replace("oglu", "olu")

@@ -1,0 +1,202 @@
+"""StoryClusterer: stories on small hand-written corpora, determinism, parameters, explain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from newsclust.cluster import (
+    Explanation,
+    StoryClusterer,
+    _average_linkage,
+    _top_k_pairs,
+)
+from newsclust.models import Article
+
+D = dt.date
+
+
+def art(id_, text, title=None, date=None, source=None):
+    return Article(id=id_, text=text, path=f"{id_}.txt", title=title, date=date, source=source)
+
+
+TOLEDO_A = art(
+    "toledo-blade",
+    "TOLEDO, Ohio — Marcus Webb, 23, was shot and killed Sunday night in the 1400 block of "
+    "Dorr Street, Toledo police said. Officers found Webb on the porch of a house near "
+    "Junction Avenue. Police said a gray sedan was seen leaving the scene. No arrests have "
+    "been made. Webb's aunt, Loretta Webb, said he had just started a job at a warehouse.",
+    title="Man, 23, killed in Dorr Street shooting",
+    date=D(2016, 3, 14),
+    source="blade",
+)
+TOLEDO_B = art(
+    "toledo-13abc",
+    "A 23-year-old man died after a shooting on Dorr Street in central Toledo on Sunday. "
+    "Police identified him as Marcus Webb. Investigators are looking for a gray sedan. "
+    "Loretta Webb described her nephew as a quiet man who loved basketball. Anyone with "
+    "information is asked to call Toledo Crime Stoppers.",
+    title="Toledo police identify Dorr Street shooting victim",
+    date=D(2016, 3, 15),
+    source="13abc",
+)
+TULSA = art(
+    "tulsa-world",
+    "TULSA, Okla. — A 41-year-old woman was wounded Saturday in a shooting at an apartment "
+    "complex on East Pine Street, Tulsa police said. Officers arrested Dwayne Porter, 38, "
+    "after a short standoff. The woman, Angela Morris, was taken to St. Francis Hospital and "
+    "is expected to survive. Police said Porter and Morris had argued earlier in the day.",
+    title="Woman wounded in east Tulsa apartment shooting; man arrested",
+    date=D(2016, 3, 13),
+    source="tulsaworld",
+)
+EMPTY = art("paywall", "", title="Subscribe to continue reading", date=D(2016, 3, 14))
+
+CORPUS = [TOLEDO_A, TULSA, TOLEDO_B, EMPTY]
+
+
+def partition(labels):
+    groups: dict[int, set[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(label, set()).add(i)
+    return sorted(sorted(g) for g in groups.values())
+
+
+def test_same_event_together_other_event_apart():
+    labels = StoryClusterer().fit(CORPUS).labels_
+    assert labels[0] == labels[2]  # both Toledo reports
+    assert labels[1] != labels[0]  # Tulsa is another event
+    assert labels[3] not in (labels[0], labels[1])  # the empty page stays alone
+
+
+def test_labels_numbered_by_first_appearance_and_aligned():
+    clusterer = StoryClusterer().fit(CORPUS)
+    assert clusterer.labels_ == [0, 1, 0, 2]
+    assert clusterer.n_stories_ == 3
+    assert len(clusterer.labels_) == len(CORPUS)
+
+
+def test_deterministic_and_input_order_independent():
+    first = StoryClusterer().fit(CORPUS).labels_
+    assert StoryClusterer().fit(CORPUS).labels_ == first
+    rng = random.Random(7)
+    for _ in range(5):
+        order = list(range(len(CORPUS)))
+        rng.shuffle(order)
+        labels = StoryClusterer().fit([CORPUS[i] for i in order]).labels_
+        back = [None] * len(CORPUS)
+        for pos, i in enumerate(order):
+            back[i] = labels[pos]
+        assert partition(back) == partition(first)
+
+
+def test_a_week_later_the_same_kind_of_event_is_a_new_story():
+    later = art(
+        "toledo-later",
+        TOLEDO_B.text.replace("Marcus Webb", "Terrell Hayes").replace("Loretta", "Janice"),
+        title="Another man shot on Dorr Street",
+        date=D(2016, 4, 20),
+    )
+    # Even with most words shared, five weeks apart and other names means another story.
+    explanation = StoryClusterer().fit([TOLEDO_B, later, TULSA]).explain(TOLEDO_B, later)
+    time = next(c for c in explanation.components if c.name == "time")
+    assert time.value < 0.35
+
+
+def test_empty_and_tiny_inputs():
+    assert StoryClusterer().fit([]).labels_ == []
+    assert StoryClusterer().fit([TOLEDO_A]).labels_ == [0]
+    blank = [art("a", ""), art("b", "   "), art("c", "", title="")]
+    assert sorted(StoryClusterer().fit(blank).labels_) == [0, 1, 2]
+
+
+def test_undated_copies_join():
+    a = art("x", TOLEDO_A.text, title=TOLEDO_A.title)
+    b = art("y", TOLEDO_A.text + "\n\nShare this article", title=None)
+    assert len(set(StoryClusterer().fit([a, b, TULSA]).labels_[:2])) == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"threshold": 1.5}, "The 'threshold' parameter of StoryClusterer must be a float in "
+                             r"\[0, 1\]. Got 1.5 instead."),
+        ({"threshold": "high"}, "'threshold' parameter"),
+        ({"n_neighbors": 0}, "'n_neighbors' parameter .* int"),
+        ({"n_neighbors": 2.5}, "'n_neighbors'"),
+        ({"time_tau": 0}, "'time_tau'"),
+        ({"time_floor": -0.1}, "'time_floor'"),
+        ({"text_weight": 0, "entity_weight": 0}, "must not both be 0"),
+        ({"jobs": 0}, "'jobs'"),
+        ({"boilerplate_min_docs": 1}, "'boilerplate_min_docs'"),
+    ],
+)
+def test_parameter_validation(params, message):
+    clusterer = StoryClusterer(**params)  # __init__ only stores
+    with pytest.raises(ValueError, match=message):
+        clusterer.fit(CORPUS)
+
+
+def test_params_are_keyword_only_and_repr_shows_changes():
+    with pytest.raises(TypeError):
+        StoryClusterer(0.2)  # type: ignore[misc]
+    assert repr(StoryClusterer()) == "StoryClusterer()"
+    assert repr(StoryClusterer(threshold=0.2)) == "StoryClusterer(threshold=0.2)"
+
+
+def test_explain_lists_every_component_and_the_threshold():
+    clusterer = StoryClusterer().fit(CORPUS)
+    explanation = clusterer.explain(TOLEDO_A, TOLEDO_B)
+    assert isinstance(explanation, Explanation)
+    names = [c.name for c in explanation.components]
+    assert names == ["text", "entities", "time"]
+    assert explanation.threshold == clusterer.threshold
+    assert explanation.linked and explanation.same_story
+    entities = explanation.components[1]
+    assert "Marcus Webb" in entities.detail and "Dorr Street" in entities.detail
+    text, ents, time = explanation.components
+    expected = (text.contribution + ents.contribution) * time.value
+    assert explanation.similarity == pytest.approx(expected)
+
+    apart = clusterer.explain(TOLEDO_A, TULSA)
+    assert not apart.linked and apart.same_story is False
+    # An article from outside the fitted corpus can still be explained.
+    assert clusterer.explain(TOLEDO_A, art("new", "Nothing here.")).same_story is None
+
+
+def test_explain_before_fit():
+    with pytest.raises(RuntimeError, match="not fitted"):
+        StoryClusterer().explain(TOLEDO_A, TOLEDO_B)
+
+
+def test_average_linkage_does_not_chain():
+    # A-B and B-C are close, A-C has no edge: the average link of {A, B} to C is 0.45.
+    rows, cols, sims = np.array([0, 1]), np.array([1, 2]), np.array([0.9, 0.9])
+    roots = _average_linkage(3, rows, cols, sims, threshold=0.5)
+    assert roots[0] == roots[1] != roots[2]
+    roots = _average_linkage(3, rows, cols, sims, threshold=0.4)
+    assert len(set(roots.tolist())) == 1
+
+
+def test_average_linkage_ties_are_deterministic():
+    rows, cols, sims = np.array([0, 2]), np.array([1, 3]), np.array([0.5, 0.5])
+    assert _average_linkage(4, rows, cols, sims, 0.5).tolist() == \
+        _average_linkage(4, rows, cols, sims, 0.5).tolist()
+
+
+def test_top_k_pairs_matches_brute_force():
+    rng = np.random.default_rng(3)
+    Z = sp.random(40, 30, density=0.2, random_state=rng, format="csr")
+    k = 3
+    rows, cols = _top_k_pairs(Z, k, chunk_cells=200)  # several chunks
+    dense = (Z @ Z.T).toarray()
+    np.fill_diagonal(dense, 0)
+    expected = set()
+    for i in range(40):
+        order = sorted((j for j in range(40) if dense[i, j] > 0), key=lambda j: (-dense[i, j], j))
+        expected |= {(min(i, j), max(i, j)) for j in order[:k]}
+    assert set(zip(rows.tolist(), cols.tolist(), strict=True)) == expected

@@ -1,0 +1,121 @@
+"""Name keys, spelling variants, entity extraction and dates (texts written for these tests)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from newsclust.entities import Entity, extract_dates, extract_entities, name_key, same_name
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Sergey", "Sergei"),
+        ("Sergey Lavrov", "Sergei Lavrov"),
+        ("Çavuşoğlu", "Cavusoglu"),
+        ("Çavuşolu", "Cavusoglu"),
+        ("Çavuşoğlu", "Çavuşolu"),
+        ("Mevlüt", "Mevlut"),
+        ("Mevlüt Çavuşoğlu", "Mevlut Cavusoglu"),
+        ("Recep Tayyip Erdoğan", "Recep Tayyip Erdogan"),
+        ("Mohammed", "Mohamed"),
+        ("O’Brien", "O'Brien"),
+        ("Eddie’s", "Eddie"),
+        ("SOCHI", "Sochi"),
+    ],
+)
+def test_variants_share_a_key(a, b):
+    assert name_key(a) == name_key(b)
+    assert same_name(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Mevlut", "Mevlud", True),  # one edit on a long word
+        ("Kalashnikov", "Kalashnikow", True),
+        ("Erdogan", "Erdoan", True),  # a dropped letter
+        ("Jon", "John", False),  # short words must match exactly
+        ("Smith", "Jones", False),
+        ("Lavrov", "Sergei Lavrov", False),  # spelling only, not co-reference
+        ("Mevlut", "Nevlut", False),  # fuzzy words must start alike
+        ("", "Lavrov", False),
+    ],
+)
+def test_same_name(a, b, same):
+    assert same_name(a, b) is same
+    assert same_name(b, a) is same
+
+
+def test_name_key_is_plain_ascii_words():
+    assert name_key("  Jean-Luc  Mélenchon ") == "jean luc melenchon"
+    assert name_key("Łódź") == "lodz"
+
+
+def test_entity_is_frozen_and_hashable():
+    e = Entity("Eddie Holmes", "person", "edie holmes")
+    assert {e, Entity("Eddie Holmes", "person", "edie holmes")} == {e}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        e.kind = "place"  # type: ignore[misc]
+
+
+TEXT = (
+    "TOLEDO, Ohio — A 23-year-old man was shot Feb. 6 in the 1400 block of Dorr Street, "
+    "police said.\n\n"
+    "Marcus Webb, 23, died at St. Vincent Medical Center. Officer Dana Ruiz said Webb had "
+    "argued with a neighbour. The Lucas County coroner's office confirmed the death.\n\n"
+    "Russia's S-400 was not involved, obviously."
+)
+
+
+def _by_key(entities):
+    return {e.key: e for e in entities}
+
+
+def test_extract_entities_finds_people_places_numbers():
+    found = _by_key(extract_entities(TEXT))
+    assert found[name_key("Marcus Webb")].kind == "person"
+    assert found[name_key("Dana Ruiz")].kind == "person"
+    assert found[name_key("Dorr Street")].kind == "place"
+    assert found[name_key("Lucas County")].kind == "place"
+    assert found[name_key("Toledo")].kind == "place"
+    assert found["age:23"].kind == "number"
+    assert found["block:1400"].kind == "number"
+    # A lone surname after the full name is the same person.
+    assert found[name_key("Webb")].kind == "person"
+    # The possessive ends the name: "Russia" and "S-400", not "Russia S-400".
+    assert name_key("Russia") in found
+    assert name_key("Russia S-400") not in found
+
+
+def test_extract_entities_skips_sentence_starters_and_is_ordered():
+    entities = extract_entities(TEXT)
+    keys = [e.key for e in entities]
+    assert "the" not in keys and "police" not in keys
+    assert keys.index(name_key("Toledo")) < keys.index(name_key("Marcus Webb"))
+    assert extract_entities("") == []
+
+
+def test_spelled_out_ages_and_money():
+    found = _by_key(extract_entities("A four-year-old girl was hurt. The deal cost $2.5 billion."))
+    assert "age:4" in found
+    assert "money:2.5 billion" in found
+
+
+def test_extract_dates_resolves_against_the_article_date():
+    ref = dt.date(2014, 5, 16)
+    assert extract_dates("The shooting occurred Feb. 6 at a home.", ref) == [dt.date(2014, 2, 6)]
+    # A January article looking back at December means last year.
+    assert extract_dates("It happened on Dec. 30.", dt.date(2015, 1, 2)) == [dt.date(2014, 12, 30)]
+    assert extract_dates("on 6 February 2013 and on 2013-03-01", ref) == [
+        dt.date(2013, 2, 6),
+        dt.date(2013, 3, 1),
+    ]
+    # The verb "may" is not the month.
+    assert extract_dates("Police may 5 times", ref) == []
+    # Without a reference only dates with a year can be placed.
+    assert extract_dates("Feb. 6", None) == []
+    assert extract_dates("Dec 29, 2020", None) == [dt.date(2020, 12, 29)]
