@@ -13,14 +13,17 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from .clean import clean_corpus
 from .cluster import StoryClusterer
 from .dedup import NearDuplicateFinder
+from .discover import InputFile, discover
 from .errors import NothingReadableError
-from .load import load
+from .load import Loaded, load_file
 from .models import Article, DupGroup, Report, Skipped, Story
+from .parallel import map_chunks
 from .settings import Settings
 from .summarize import summarize_story
 
@@ -44,23 +47,44 @@ class _Timer:
         self.seconds[stage] = round(time.perf_counter() - started, 4)
 
 
+#: Work items per process task: big enough to amortise pickling, small enough to balance.
+LOAD_CHUNK = 256
+CLEAN_CHUNK = 512
+
+
+def _load_chunk(items: Sequence[InputFile | Skipped], max_file_bytes: int) -> list[Loaded]:
+    loaded: list[Loaded] = []
+    for item in items:
+        if isinstance(item, Skipped):
+            loaded.append(item)
+        else:
+            loaded.extend(load_file(item, max_file_bytes=max_file_bytes))
+    return loaded
+
+
 def load_articles(
     paths: Iterable[Path], settings: Settings, progress: ProgressCallback = _no_progress
 ) -> tuple[list[Article], list[Skipped]]:
     """Load and clean every input: the articles, and the inputs that gave none."""
-    articles: list[Article] = []
-    skipped: list[Skipped] = []
+    jobs = settings.effective_jobs
     progress("load", 0, 0)
-    for item in load(paths, max_file_bytes=int(settings.max_file_mb * 1_000_000)):
-        (articles if isinstance(item, Article) else skipped).append(item)
-        if len(articles) % 1000 == 0:
-            progress("load", len(articles), 0)
-    articles = unique_ids(articles)
-    progress("load", len(articles), len(articles))
+    found = list(discover(paths))
+    progress("load", 0, len(found))
+    loaded = map_chunks(
+        partial(_load_chunk, max_file_bytes=int(settings.max_file_mb * 1_000_000)),
+        found,
+        jobs=jobs,
+        chunk_size=LOAD_CHUNK,
+    )
+    articles = unique_ids([item for item in loaded if isinstance(item, Article)])
+    skipped = [item for item in loaded if isinstance(item, Skipped)]
+    progress("load", len(found), len(found))
 
     progress("clean", 0, len(articles))
     cleaned: list[Article] = []
-    for item in clean_corpus(articles):
+    for item in clean_corpus(
+        articles, map_chunks=partial(map_chunks, jobs=jobs, chunk_size=CLEAN_CHUNK)
+    ):
         (cleaned if isinstance(item, Article) else skipped).append(item)
     progress("clean", len(articles), len(articles))
     return cleaned, skipped

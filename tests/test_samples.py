@@ -60,3 +60,8 @@ def test_metadata_read_from_the_afp_sample(report):
     afp = articles["lavrov/afp-jordan.txt"]
     assert afp["agency"] == "AFP" and afp["date"] == "2020-12-29"
     assert articles["lavrov/levant-untitled.txt"]["title"] is None
+
+
+def test_output_does_not_depend_on_jobs(report):
+    # Chunks are cut by size, not by worker count, so any --jobs gives byte-identical output.
+    assert report_dict(run([SAMPLES], Settings(jobs=2))) == report
