@@ -36,6 +36,7 @@ from .cli import (
     logger,
 )
 from .errors import ExitCode
+from .incremental import DEFAULT_WINDOW_DAYS
 from .models import Report, Story
 from .render import JSON_VERSION, article_dict, render, skipped_dicts, story_dict
 from .store import DEFAULT_WAIT, default_db_path
@@ -165,7 +166,7 @@ def update(
         int,
         typer.Option("--window-days", help="Stories with an article this many days from a new "
                      "one are clustered again together with it.", min=0),
-    ] = 14,
+    ] = DEFAULT_WINDOW_DAYS,
     retain_days: Annotated[
         int | None,
         typer.Option("--retain-days", help="Drop stories whose last article is older than this "
@@ -237,6 +238,8 @@ def _stored_report(db: Path, since: dt.date | None = None, story_id: str | None 
     try:
         if story_id is not None:
             stored = _find_story(store, story_id)
+            if not stored:
+                raise StoreError(f"No story {story_id!r} in {db}.")
             members = {stored[0].id: store.articles_of_stories([stored[0].id])}
         else:
             stored = store.get_stories(since=since)
@@ -245,8 +248,6 @@ def _stored_report(db: Path, since: dt.date | None = None, story_id: str | None 
                 members[sid].append(article)
     finally:
         store.close()
-    if story_id is not None and not stored:
-        raise StoreError(f"No story {story_id!r} in {db}.")
     stories: list[Story] = sorted(
         (story_from_stored(s, members.get(s.id, [])) for s in stored), key=story_order
     )

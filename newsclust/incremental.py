@@ -60,7 +60,7 @@ CRASH_STAGES = ("locked", "loaded", "deduplicated", "clustered", "summarized", "
 #: MinHash parameters the stored signatures depend on (a mismatch would compare apples and
 #: pears, so the store refuses it). The numbers are NearDuplicateFinder's defaults.
 NUM_PERM = 128
-DEFAULT_WINDOW_DAYS = 14
+DEFAULT_WINDOW_DAYS = 60
 
 ProgressCallback = Callable[[str, int, int], None]
 
