@@ -1,0 +1,312 @@
+"""Quality and speed of near-duplicate detection (newsclust.dedup).
+
+    python benchmarks/bench_dedup.py quality          # pair P/R/F1 on synthetic copies, Reuters
+    python benchmarks/bench_dedup.py speed            # docs/s and peak RSS, 10k and 100k docs
+    python benchmarks/bench_dedup.py speed --sizes 10000 --jobs 2
+    python benchmarks/bench_dedup.py all
+
+Data is read at run time from ``../shared/eval`` (``--data`` to change); nothing is copied into
+the repository. Speed runs happen in a fresh child process per measurement so that peak RSS
+(``ru_maxrss``) belongs to that measurement alone; the plain-datasketch reference runs in the
+same parent process run, right after, on a smaller sample, and the ratio of the two is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import difflib
+import gc
+import json
+import multiprocessing
+import re
+import resource
+import sys
+import time
+import unicodedata
+from collections import Counter, defaultdict
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from syndicate import load_jsonl, syndicate, synth_corpus  # noqa: E402
+
+from newsclust.dedup import NearDuplicateFinder  # noqa: E402
+from newsclust.evaluate import pair_counting  # noqa: E402
+from newsclust.models import Article  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "eval"
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%d", "%d-%b-%Y"):
+        try:
+            return dt.datetime.strptime(value.split()[0], fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def to_articles(records: list[dict]) -> list[Article]:
+    return [
+        Article(id=r["id"], text=r["text"] or "", path="", title=r.get("title"),
+                date=_date(r.get("date")), source=r.get("source"))
+        for r in records
+    ]
+
+
+def predicted_labels(ids: list[str], duplicate_of: dict[str, str]) -> list[str]:
+    return [duplicate_of.get(i, i) for i in ids]
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def pairs_of(labels: list[str], ids: list[str]) -> set[tuple[str, str]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for i, label in zip(ids, labels, strict=True):
+        groups[label].append(i)
+    return {tuple(sorted(p)) for g in groups.values() for p in combinations(g, 2)}
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- independent criterion for real copies among the originals ---------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold())
+
+
+def real_copies(records: list[dict], ratio: float = 0.9, min_words: int = 50) -> list[tuple]:
+    """Pairs of records that are copies by a criterion independent of newsclust's method:
+    equal word sequences, or difflib's word-sequence alignment matches M words with
+    ``2M / (|a| + |b|) >= ratio``, or ``M / min(|a|, |b|) >= ratio`` with the shorter text
+    having at least ``min_words`` words (a cut copy). Alignment is only run on pairs sharing an
+    8-word sequence (any such copy pair of >= 8 words shares many) that pass difflib's bag
+    upper bound. Returns (id_a, id_b, ratio, contained)."""
+    words = [_words(r["text"] or "") for r in records]
+    by_gram: dict[tuple, list[int]] = defaultdict(list)
+    for i, w in enumerate(words):
+        for gram in {tuple(w[j : j + 8]) for j in range(max(len(w) - 7, 0))}:
+            by_gram[gram].append(i)
+    candidates = {p for docs in by_gram.values() for p in combinations(docs, 2)}
+    exact: dict[tuple, list[int]] = defaultdict(list)
+    for i, w in enumerate(words):
+        if w:
+            exact[tuple(w)].append(i)
+    candidates |= {p for docs in exact.values() for p in combinations(docs, 2)}
+    found = []
+    for a, b in sorted(candidates):
+        wa, wb = words[a], words[b]
+        shorter = min(len(wa), len(wb))
+        bag = sum((Counter(wa) & Counter(wb)).values())
+        if bag < ratio * min(shorter, (len(wa) + len(wb)) / 2):
+            continue
+        matched = sum(m.size for m in difflib.SequenceMatcher(
+            None, wa, wb, autojunk=False).get_matching_blocks())
+        r = 2 * matched / (len(wa) + len(wb))
+        c = matched / shorter
+        if wa == wb or r >= ratio or (c >= ratio and shorter >= min_words):
+            found.append((records[a]["id"], records[b]["id"], r, c))
+    return found
+
+
+# --- quality ----------------------------------------------------------------------------------
+
+
+def quality_gva(data: Path, seed: int, params: dict, show: int) -> dict:
+    originals = load_jsonl(data / "gva-dev.jsonl")
+    records = syndicate(originals, seed=seed)
+    started = time.perf_counter()
+    real = real_copies(originals)
+    criterion_s = time.perf_counter() - started
+    uf = _UnionFind()
+    for r in records:
+        uf.union(r["id"], r["group"])
+    for a, b, _, _ in real:
+        uf.union(a, b)
+    ids = [r["id"] for r in records]
+    gold = [uf.find(i) for i in ids]
+    finder = NearDuplicateFinder(**params).fit(to_articles(records))
+    pred = predicted_labels(ids, finder.result_.duplicate_of)
+    scores = pair_counting(gold, pred)
+    by_id = {r["id"]: r for r in records}
+    gold_pairs, pred_pairs = pairs_of(gold, ids), pairs_of(pred, ids)
+    false_pos = sorted(pred_pairs - gold_pairs)
+    false_neg = sorted(gold_pairs - pred_pairs)
+    copies = sum(1 for r in records if r["id"] != r["group"])
+    out = {
+        "articles": len(records), "synthetic_copies": copies, "real_copy_pairs": len(real),
+        "gold_pairs": len(gold_pairs), "predicted_pairs": len(pred_pairs),
+        "precision": round(scores.precision, 4), "recall": round(scores.recall, 4),
+        "f1": round(scores.f1, 4), "false_pos_pairs": len(false_pos),
+        "false_neg_pairs": len(false_neg), "criterion_seconds": round(criterion_s, 1),
+    }
+    _show_pairs("false positive", false_pos, by_id, show)
+    _show_pairs("false negative", false_neg, by_id, show)
+    return out
+
+
+def _show_pairs(kind: str, pairs: list, by_id: dict, show: int) -> None:
+    """Print a few pairs for inspection (to the terminal only; nothing is stored)."""
+    for a, b in pairs[:show]:
+        ta, tb = by_id[a]["text"] or "", by_id[b]["text"] or ""
+        wa, wb = _words(ta), _words(tb)
+        matched = sum(m.size for m in difflib.SequenceMatcher(
+            None, wa, wb, autojunk=False).get_matching_blocks())
+        print(f"  {kind}: {a} ({len(wa)} w) / {b} ({len(wb)} w) aligned "
+              f"{2 * matched / max(len(wa) + len(wb), 1):.2f} | {ta[:70]!r} | {tb[:70]!r}")
+
+
+def quality_reuters(data: Path, params: dict, show: int) -> dict:
+    records = load_jsonl(data / "reuters21578.jsonl")
+    ids = [r["id"] for r in records]
+    gold = [r["label"] for r in records]
+    started = time.perf_counter()
+    finder = NearDuplicateFinder(**params).fit(to_articles(records))
+    seconds = time.perf_counter() - started
+    pred = predicted_labels(ids, finder.result_.duplicate_of)
+    gold_groups: dict[str, set] = defaultdict(set)
+    for i, g in zip(ids, gold, strict=True):
+        gold_groups[g].add(i)
+    gold_groups = {g: m for g, m in gold_groups.items() if len(m) > 1}
+    pred_of = dict(zip(ids, pred, strict=True))
+    found = sum(1 for m in gold_groups.values() if len({pred_of[i] for i in m}) == 1)
+    gold_pairs, pred_pairs = pairs_of(gold, ids), pairs_of(pred, ids)
+    extra = sorted(pred_pairs - gold_pairs)
+    by_id = {r["id"]: r for r in records}
+    _show_pairs("extra join", extra[:: max(len(extra) // max(show, 1), 1)], by_id, show)
+    return {
+        "articles": len(records), "exact_groups_gold": len(gold_groups),
+        "exact_groups_found": found, "exact_pairs_missed": len(gold_pairs - pred_pairs),
+        "extra_pairs_beyond_exact": len(extra), "groups_predicted": len(finder.result_.groups),
+        "seconds": round(seconds, 2),
+    }
+
+
+# --- speed ------------------------------------------------------------------------------------
+
+
+def _speed_child(args: tuple) -> dict:
+    """One measurement in a fresh process: ours (jobs) or plain datasketch."""
+    data, n, jobs, seed, mode = args
+    records = synth_corpus(load_jsonl(data / "gva-dev.jsonl"), n, seed=seed)
+    articles = to_articles(records)
+    del records
+    gc.collect()
+    words = sum(len(a.text.split()) for a in articles) / len(articles)
+    base_rss = rss_mb()
+    started = time.perf_counter()
+    if mode == "ours":
+        finder = NearDuplicateFinder(jobs=jobs).fit(articles)
+        groups = len(finder.result_.groups)
+        index_bytes = finder.index_nbytes_ / len(articles)
+    else:
+        groups, index_bytes = _plain_datasketch(articles)
+    seconds = time.perf_counter() - started
+    return {
+        "mode": mode, "docs": n, "jobs": jobs, "words_per_doc": round(words),
+        "seconds": round(seconds, 2), "docs_per_s": round(n / seconds),
+        "peak_rss_mb": round(rss_mb()), "rss_before_mb": round(base_rss), "groups": groups,
+        "index_bytes_per_article": round(index_bytes),
+    }
+
+
+def _plain_datasketch(articles: list[Article]) -> tuple[int, float]:
+    """The textbook path: per-token MinHash.update, default MinHashLSH, MinHash verification."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    minhashes = {}
+    before = rss_mb()
+    for a in articles:
+        words = re.findall(r"\w+", a.text.lower())
+        m = MinHash(num_perm=128)
+        for j in range(max(len(words) - 4, 1)):
+            m.update(" ".join(words[j : j + 5]).encode("utf-8"))
+        minhashes[a.id] = m
+        lsh.insert(a.id, m)
+    index_bytes = (rss_mb() - before) * 2**20 / len(articles)
+    uf = _UnionFind()
+    for key, m in minhashes.items():
+        for other in lsh.query(m):
+            if other != key and m.jaccard(minhashes[other]) >= 0.5:
+                uf.union(key, other)
+    groups = len({uf.find(k) for k in uf.parent if uf.find(k) != k} | set())
+    return groups, index_bytes
+
+
+def speed(data: Path, sizes: list[int], jobs_list: list[int], reference: int, seed: int) -> list:
+    context = multiprocessing.get_context("spawn")  # a clean process: honest peak RSS
+    results = []
+    for n in sizes:
+        for jobs in jobs_list:
+            with context.Pool(1) as pool:
+                result = pool.apply(_speed_child, ((data, n, jobs, seed, "ours"),))
+            print(json.dumps(result), flush=True)
+            results.append(result)
+    if reference:
+        with context.Pool(1) as pool:
+            ours = pool.apply(_speed_child, ((data, reference, 1, seed, "ours"),))
+        with context.Pool(1) as pool:
+            plain = pool.apply(_speed_child, ((data, reference, 1, seed, "plain"),))
+        for r in (ours, plain):
+            print(json.dumps(r), flush=True)
+        ratio = plain["seconds"] / ours["seconds"]
+        print(json.dumps({"reference_docs": reference, "speedup_vs_plain_datasketch_jobs1":
+                          round(ratio, 1)}), flush=True)
+        results += [ours, plain]
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("quality", "speed", "all"))
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--reference", type=int, default=2000,
+                        help="docs for the plain-datasketch reference (0: skip)")
+    parser.add_argument("--show", type=int, default=5, help="pairs to print for inspection")
+    parser.add_argument("--param", action="append", default=[],
+                        help="finder parameter, e.g. --param threshold=0.6")
+    args = parser.parse_args(argv)
+    params = {k: json.loads(v) for k, v in (p.split("=", 1) for p in args.param)}
+    if args.what in ("quality", "all"):
+        print(json.dumps({"gva_synthetic": quality_gva(args.data, args.seed, params, args.show)}),
+              flush=True)
+        print(json.dumps({"reuters": quality_reuters(args.data, params, args.show)}), flush=True)
+    if args.what in ("speed", "all"):
+        speed(args.data, args.sizes, args.jobs, args.reference, args.seed)
+    _ = np  # numpy is imported for the children's benefit (spawned processes re-import)
+
+
+if __name__ == "__main__":
+    main()
