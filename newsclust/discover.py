@@ -7,6 +7,7 @@ socket, a device) is reported instead of opened, because opening a FIFO would ha
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -43,6 +44,12 @@ def _shown(path: Path | str) -> str:
     return os.fsencode(text).decode("utf-8", "backslashreplace")
 
 
+def _stat_problem(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:  # links that point at each other, directly or in a ring
+        return "symbolic link loop: the links point at each other"
+    return f"cannot read: {exc.strerror or exc}"
+
+
 def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
@@ -73,7 +80,7 @@ def discover(paths: Iterable[Path]) -> Iterator[InputFile | Skipped]:
             yield Skipped(shown, reason)
             continue
         except OSError as exc:
-            yield Skipped(shown, f"cannot read: {exc.strerror or exc}")
+            yield Skipped(shown, _stat_problem(exc))
             continue
         if stat.S_ISDIR(st.st_mode):
             yield from _walk(root)
@@ -123,7 +130,7 @@ def _walk(top: Path) -> Iterator[InputFile | Skipped]:
                 yield Skipped(_shown(path), reason)
                 continue
             except OSError as exc:
-                yield Skipped(_shown(path), f"cannot read: {exc.strerror or exc}")
+                yield Skipped(_shown(path), _stat_problem(exc))
                 continue
             if stat.S_ISDIR(st.st_mode):
                 subfolders.append((path, relative + "/", ancestors))

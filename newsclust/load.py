@@ -228,9 +228,9 @@ def _record_or_skip(record: Any, item: InputFile, where: str, *, default_id: str
     if not isinstance(record[text_field], str):
         kind = type(record[text_field]).__name__
         return Skipped(where, f"field '{text_field}' must be a string, got {kind}", _id(record))
-    if not record[text_field].strip() and not _str_field(record, "title"):
+    if not record[text_field].strip() and not _str_field(record, "title", where):
         return Skipped(where, "article with empty text and no title", _id(record))
-    fields = {name: _str_field(record, name) for name in _META_FIELDS}
+    fields = {name: _str_field(record, name, where) for name in _META_FIELDS}
     fields["text"] = record[text_field]
     fields["extra"] = {
         key: value if isinstance(value, str) else json.dumps(value, sort_keys=True)
@@ -247,14 +247,16 @@ def _id(record: dict[str, Any]) -> str | None:
     return _printable(str(value).strip()) or None
 
 
-def _str_field(record: dict[str, Any], name: str) -> str | None:
+def _str_field(record: dict[str, Any], name: str, where: str) -> str | None:
     """A metadata field as text; wrong types are dropped (logged), never fatal for the article."""
     value = record.get(name)
     if value is None:
         return None
     if isinstance(value, str):
         return value.strip() or None
-    logger.warning("ignoring field %r of type %s", name, type(value).__name__)
+    logger.warning(
+        "%s: ignoring field %r: %s is not text", _printable(where), name, type(value).__name__
+    )
     return None
 
 
