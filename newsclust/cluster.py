@@ -211,8 +211,8 @@ def _average_linkage(n: int, rows: np.ndarray, cols: np.ndarray, sims: np.ndarra
 def _top_k_pairs(Z: sp.csr_matrix, k: int, chunk_cells: int = 1 << 24):
     """Each row's k most similar other rows under Z @ Z.T, as pairs (i < j), without repeats.
 
-    Works a block of rows at a time so memory stays near ``chunk_cells`` products, and sorts
-    within rows by (-similarity, column) so ties are deterministic.
+    Works a block of rows at a time so memory stays near ``chunk_cells`` products. Ties at the
+    k-th place go to the smaller column, so the result is deterministic.
     """
     n = Z.shape[0]
     ZT = Z.T.tocsr()
@@ -220,21 +220,28 @@ def _top_k_pairs(Z: sp.csr_matrix, k: int, chunk_cells: int = 1 << 24):
     found_i, found_j = [], []
     for start in range(0, n, step):
         S = (Z[start : start + step] @ ZT).tocsr()
-        rows = np.repeat(np.arange(S.shape[0]), np.diff(S.indptr)) + start
-        cols, vals = S.indices, S.data
-        mask = (cols != rows) & (vals > 0)
-        rows, cols, vals = rows[mask], cols[mask], vals[mask]
-        order = np.lexsort((cols, -vals, rows))
-        rows, cols = rows[order], cols[order]
-        rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
-        keep = rank < k
-        found_i.append(rows[keep])
-        found_j.append(cols[keep])
+        for r in range(S.shape[0]):
+            lo, hi = S.indptr[r], S.indptr[r + 1]
+            cols, vals = S.indices[lo:hi], S.data[lo:hi]
+            keep = (cols != start + r) & (vals > 0)
+            cols, vals = cols[keep], vals[keep]
+            if len(vals) > k:
+                cols = cols[_top_k_positions(vals, cols, k)]
+            found_i.append(np.full(len(cols), start + r, dtype=np.int64))
+            found_j.append(cols.astype(np.int64))
     i = np.concatenate(found_i) if found_i else np.zeros(0, dtype=np.int64)
     j = np.concatenate(found_j) if found_j else np.zeros(0, dtype=np.int64)
-    lo, hi = np.minimum(i, j), np.maximum(i, j)
-    pairs = np.unique(lo.astype(np.int64) * n + hi)
+    pairs = np.unique(np.minimum(i, j) * n + np.maximum(i, j))
     return pairs // n, pairs % n
+
+
+def _top_k_positions(vals: np.ndarray, cols: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k largest values; among equal values the smaller columns win."""
+    kth = np.partition(vals, len(vals) - k)[len(vals) - k]
+    above = np.flatnonzero(vals > kth)
+    equal = np.flatnonzero(vals == kth)
+    equal = equal[np.argsort(cols[equal], kind="stable")[: k - len(above)]]
+    return np.concatenate([above, equal])
 
 
 def _row_dots(A: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, chunk: int = 200_000):
@@ -333,7 +340,7 @@ class StoryClusterer:
         time_floor: float = 0.3,
         text_date_weight: float = 0.5,
         n_neighbors: int = 20,
-        candidate_max_df: float = 0.05,
+        candidate_max_df: float = 0.01,
         boilerplate_min_docs: int = 3,
         boilerplate_days: int = 7,
         jobs: int = 1,
@@ -478,12 +485,21 @@ class StoryClusterer:
         # Unknown dates are no evidence either way.
         return np.where(np.isnan(closeness), 1.0, factor)
 
+    def _candidate_df_cap(self, n: int) -> float:
+        """Terms in more documents than this do not make candidates.
+
+        ``candidate_max_df`` of the corpus, but at least 20 documents (a small corpus still needs
+        its shared words) and at most 500: a word in 500 articles does not single out one story,
+        and the cap keeps the cost of the candidate search linear in the corpus size.
+        """
+        return min(max(20.0, self.candidate_max_df * n), 500.0)
+
     def _candidates(self, f: _Features) -> tuple[np.ndarray, np.ndarray]:
         n = f.text.shape[0]
         parts = []
         for matrix, weight in ((f.text, self.text_weight), (f.entities, self.entity_weight)):
             df = np.bincount(matrix.indices, minlength=matrix.shape[1])
-            rare = df <= max(2, self.candidate_max_df * n)
+            rare = df <= self._candidate_df_cap(n)
             parts.append(matrix[:, np.flatnonzero(rare)] * math.sqrt(weight))
         Z = sp.hstack(parts, format="csr")
         return _top_k_pairs(Z, self.n_neighbors)
