@@ -70,6 +70,7 @@ from newsclust.models import Article, DupGroup
 from newsclust.shingle import (
     ShingleBatch,
     fmix64,
+    gather,
     minhash_signatures,
     permutations,
     shingle_batch,
@@ -176,8 +177,9 @@ class _Edges:
 # --- fingerprinting (tokenise once, in batches, optionally in several processes) --------------
 
 
-def _batches(texts: Sequence[str], budget: int = BATCH_BYTES) -> Iterator[tuple[int, int]]:
+def _batches(texts: Sequence[str], budget: int | None = None) -> Iterator[tuple[int, int]]:
     """``(start, stop)`` ranges of about ``budget`` characters each; independent of ``jobs``."""
+    budget = budget or BATCH_BYTES
     start, size = 0, 0
     for i, text in enumerate(texts):
         size += len(text) + 1
@@ -199,7 +201,7 @@ def _concat(batches: list[ShingleBatch]) -> ShingleBatch:
     if not batches:
         empty = np.empty(0, np.int64)
         return ShingleBatch(np.empty(0, np.uint32), np.zeros(1, np.int64), empty,
-                            np.empty((0, 2), np.uint64))
+                            np.empty(0, np.uint64))
     shifts = np.cumsum([0] + [len(b.shingles) for b in batches[:-1]])
     offsets = [batches[0].offsets[:1]]
     offsets += [b.offsets[1:] + shift for b, shift in zip(batches, shifts, strict=True)]
@@ -374,19 +376,16 @@ class _ShingleSets:
     probability about |A| |B| / 2**30 (2e-4 for two 500-word texts): negligible.
     """
 
-    def __init__(self, batch: ShingleBatch, rows: np.ndarray, n_rows: int) -> None:
-        columns = (batch.shingles >> np.uint32(2)).astype(np.int32)
-        starts = np.zeros(len(columns), dtype=bool)
-        starts[batch.offsets[:-1][batch.sizes() > 0]] = True
-        keep = starts.copy()
-        keep[1:] |= columns[1:] != columns[:-1]  # sorted, so a collapsed repeat is adjacent
-        kept_before = np.concatenate(([0], np.cumsum(keep)))
-        indptr = kept_before[batch.offsets].astype(np.int64)
+    def __init__(self, values: np.ndarray, offsets: np.ndarray, rows: np.ndarray,
+                 n_rows: int) -> None:
+        """``values``/``offsets``: the shingles of ``rows`` in any order, repeats included."""
+        columns = (values >> np.uint32(2)).astype(np.int32)
         self.matrix = sparse.csr_matrix(
-            (np.ones(int(keep.sum()), np.int8), columns[keep], indptr),
-            shape=(len(batch), 1 << 30),
+            (np.ones(len(columns), np.int8), columns, offsets), shape=(len(rows), 1 << 30)
         )
-        self.sizes = np.diff(indptr)
+        self.matrix.sum_duplicates()  # sorts each row in C: a set per row
+        self.matrix.data[:] = 1
+        self.sizes = np.diff(self.matrix.indptr)
         self.position = np.full(n_rows, -1, dtype=np.int64)
         self.position[rows] = np.arange(len(rows))
 
@@ -600,7 +599,7 @@ class NearDuplicateFinder:
         """Edges from each exact copy to its set's representative (the first row with that word
         sequence, which is the smallest id within one call), and the mask of new rows that
         represent their set (these alone go into the LSH index). Empty texts join nothing."""
-        keys = batch.exact[:, 0] ^ fmix64(batch.exact[:, 1])
+        keys = batch.exact ^ fmix64(batch.token_counts.astype(np.uint64))
         nonempty = batch.token_counts > 0
         known = np.zeros(len(rows), dtype=bool)
         target = np.full(len(rows), -1, dtype=np.int64)
@@ -637,15 +636,13 @@ class NearDuplicateFinder:
                       rows: np.ndarray) -> _ShingleSets:
         """Shingle sets of the ``needed`` rows: new ones from ``batch``, old ones re-shingled."""
         base = rows[0] if len(rows) else len(self.ids_)
-        old = needed[needed < base]
-        if len(old):
-            texts = [self._articles[i].text for i in old]
-            redone = [shingle_batch(texts[s:e], self.shingle_size) for s, e in _batches(texts)]
-            batch = _concat([*redone, batch])
-            needed_rows = np.concatenate([old, rows])
-        else:
-            needed_rows = rows
-        return _ShingleSets(batch, needed_rows, len(self.ids_))
+        old, new = needed[needed < base], needed[needed >= base]
+        texts = [self._articles[i].text for i in old]
+        redone = [shingle_batch(texts[s:e], self.shingle_size) for s, e in _batches(texts)]
+        batch = _concat([*redone, batch])
+        local = np.concatenate([np.arange(len(old)), len(old) + new - base])
+        values, offsets = gather(batch, local)
+        return _ShingleSets(values, offsets, np.concatenate([old, new]), len(self.ids_))
 
     # -- results --
 

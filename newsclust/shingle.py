@@ -5,16 +5,19 @@ Python object per word: a batch of documents is folded to a canonical form, enco
 joined into one byte array, and everything after that is numpy over the whole batch:
 
 1. token boundaries come from a byte lookup table (word bytes vs separators);
-2. each token is hashed with a polynomial hash over its bytes, computed from one prefix sum
-   (``hash(s..e) = (P[e] - P[s]) * p**-s`` modulo 2**64, which is position independent because
-   ``p`` is odd and so invertible modulo 2**64), then avalanched with the MurmurHash3 finaliser;
+2. each token is hashed from its first 24 bytes (read as three little-endian uint64 words,
+   masked to the token's length) and its length, mixed with the MurmurHash3 finaliser; two
+   tokens longer than 24 bytes that agree on their first 24 bytes and length hash alike, which
+   for words is harmless (and a shingle needs four words to agree);
 3. a shingle of ``k`` consecutive tokens of one document is a polynomial of their hashes,
    avalanched again and cut to 32 bits (the input width of datasketch's ``affine32`` scheme);
-4. shingles are made unique per document with one sort of ``(doc << 32) | shingle`` keys;
-5. MinHash applies datasketch's ``affine32`` permutations ``a * fmix32(h) + b (mod 2**32)`` one
+4. MinHash applies datasketch's ``affine32`` permutations ``a * fmix32(h) + b (mod 2**32)`` one
    permutation at a time over all shingles of the batch and takes per-document minima with
    ``np.minimum.reduceat``. One permutation at a time keeps the temporaries in cache (a
-   shingles x permutations matrix is ten times slower here, see benchmarks/bench_dedup.py).
+   shingles x permutations matrix is ten times slower here).
+5. Shingles stay in text order, repeats included; only documents that must be compared exactly
+   (LSH candidates) get sorted sets, in newsclust.dedup: sorting every document's shingles was
+   the largest single cost of fingerprinting.
 
 The signatures are bit-for-bit what ``datasketch.MinHash(num_perm, seed).update_batch(hashes)``
 gives with an identity ``hashfunc`` on the same 32-bit shingle hashes (tests check this), so they
@@ -32,7 +35,6 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -62,9 +64,12 @@ for _c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_":
     _WORD_BYTE[_c] = True
 _WORD_BYTE[0x80:] = True
 
-_BYTE_BASE = 0x100000001B3  # odd, so invertible modulo 2**64 (the 64-bit FNV prime)
 _SHINGLE_BASE = _U64(0x9E3779B97F4A7C15)  # odd; golden-ratio constant
-_SEQUENCE_SALT = (_U64(0x8CB92BA72F3D8DD7), _U64(0xD6E8FEB86659FD93))
+_WORD_KEYS = (_U64(0x87C37B91114253D5), _U64(0x4CF5AD432745937F), _U64(0x52DCE729DA3ED7B5))
+_SEQUENCE_SALT = _U64(0x8CB92BA72F3D8DD7)
+#: MASKS[n] keeps the low n bytes of a little-endian uint64.
+_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=_U64)
+_TOKEN_BYTES = 24  # bytes of a token that its hash reads
 #: Documents are joined with this byte; it is a separator, so no token spans two documents.
 _DOC_SEPARATOR = b"\n"
 
@@ -108,36 +113,20 @@ def fmix64(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> _U64(33))
 
 
-@lru_cache(maxsize=4)
-def _power_tables(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """``p**i`` and ``p**-i`` modulo 2**64 for ``i < size`` (numpy integer products wrap)."""
-    powers = np.full(size, _BYTE_BASE, dtype=_U64)
-    powers[0] = 1
-    np.cumprod(powers, out=powers)
-    inverses = np.full(size, pow(_BYTE_BASE, -1, 1 << 64), dtype=_U64)
-    inverses[0] = 1
-    np.cumprod(inverses, out=inverses)
-    return powers, inverses
-
-
-def _table_size(nbytes: int) -> int:
-    """Round up to a power of two so that a few cached tables serve every batch."""
-    return max(1 << 16, 1 << (nbytes - 1).bit_length())
-
-
 @dataclass(frozen=True, slots=True)
 class ShingleBatch:
     """Shingles of a batch of documents, in CSR layout.
 
-    ``shingles[offsets[i]:offsets[i + 1]]`` are the sorted, unique 32-bit shingle hashes of
-    document ``i``. ``token_counts[i]`` is its number of words; ``exact[i]`` is a 128-bit hash of
-    its word sequence (two uint64), equal exactly when the word sequences are equal.
+    ``shingles[offsets[i]:offsets[i + 1]]`` are the 32-bit shingle hashes of document ``i`` in
+    text order, repeats included.
+    ``token_counts[i]`` is its number of words; ``exact[i]`` a 64-bit hash of its word
+    sequence (equal word sequences, equal hashes; compare ``token_counts`` too).
     """
 
     shingles: np.ndarray  # uint32
     offsets: np.ndarray  # int64, len n + 1
     token_counts: np.ndarray  # int64
-    exact: np.ndarray  # uint64, shape (n, 2)
+    exact: np.ndarray  # uint64
 
     def __len__(self) -> int:
         return len(self.token_counts)
@@ -157,27 +146,32 @@ def _token_spans(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _token_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each token's bytes, independent of where the token sits."""
-    powers, inverses = _power_tables(_table_size(len(data) + 1))
-    prefix = np.zeros(len(data) + 1, dtype=_U64)
-    np.cumsum(data.astype(_U64) * powers[: len(data)], out=prefix[1:])
-    return fmix64((prefix[ends] - prefix[starts]) * inverses[starts])
+    """A 64-bit hash of each token from its first 24 bytes and its length."""
+    padded = np.concatenate([data, np.zeros(_TOKEN_BYTES, dtype=np.uint8)])
+    # Every byte offset as the start of a little-endian uint64 (an unaligned, overlapping view).
+    words = np.ndarray(shape=(len(data) + 16,), dtype="<u8", buffer=padded, strides=(1,))
+    length = (ends - starts).astype(np.int64)
+    first = words[starts] & _MASKS[np.minimum(length, 8)]
+    mixed = fmix64(length.astype(_U64) ^ (first * _WORD_KEYS[0]))
+    longer = np.flatnonzero(length > 8)  # most words fit in 8 bytes: mix the rest only for these
+    for i, key in enumerate(_WORD_KEYS[1:], start=1):
+        part = words[starts[longer] + 8 * i] & _MASKS[np.clip(length[longer] - 8 * i, 0, 8)]
+        mixed[longer] = fmix64(mixed[longer] ^ (part * key))
+    return mixed
 
 
 def _sequence_hashes(
     token_hashes: np.ndarray, token_doc: np.ndarray, token_counts: np.ndarray
 ) -> np.ndarray:
-    """A 128-bit hash of each document's word sequence: a sum of position-salted token hashes."""
-    n = len(token_counts)
-    out = np.zeros((n, 2), dtype=_U64)
+    """A 64-bit hash of each document's word sequence: a sum of position-salted token hashes."""
+    out = np.zeros(len(token_counts), dtype=_U64)
     if len(token_hashes) == 0:
         return out
     first = np.concatenate(([0], np.cumsum(token_counts)[:-1]))
     position = (np.arange(len(token_hashes)) - first[token_doc]).astype(_U64)
+    mixed = fmix64(token_hashes ^ (position * _SEQUENCE_SALT))
     nonempty = token_counts > 0
-    for column, salt in enumerate(_SEQUENCE_SALT):
-        mixed = fmix64(token_hashes ^ fmix64(position + salt))
-        out[nonempty, column] = np.add.reduceat(mixed, first[nonempty])
+    out[nonempty] = np.add.reduceat(mixed, first[nonempty])
     return out
 
 
@@ -214,24 +208,16 @@ def _shingle_hashes(
     return (fmix64(values) >> _U64(32)).astype(_U32), docs
 
 
-def _unique_per_doc(
-    values: np.ndarray, docs: np.ndarray, n_docs: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sort and deduplicate shingles within each document; return (shingles, offsets)."""
-    keys = (docs.astype(_U64) << _U64(32)) | values.astype(_U64)
-    keys.sort()
-    if len(keys):
-        keep = np.empty(len(keys), dtype=bool)
-        keep[0] = True
-        np.not_equal(keys[1:], keys[:-1], out=keep[1:])
-        keys = keys[keep]
-    doc_of = (keys >> _U64(32)).astype(np.int64)
-    offsets = np.searchsorted(doc_of, np.arange(n_docs + 1))
-    return (keys & _U64(0xFFFFFFFF)).astype(_U32), offsets.astype(np.int64)
+def _csr(values: np.ndarray, docs: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group shingles by document (stable, so each document keeps text order)."""
+    order = np.argsort(docs, kind="stable")
+    offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(np.bincount(docs, minlength=n_docs), out=offsets[1:])
+    return values[order], offsets
 
 
 def shingle_batch(texts: Sequence[str], k: int) -> ShingleBatch:
-    """Tokenise ``texts`` once and return their shingle sets and word-sequence hashes."""
+    """Tokenise ``texts`` once and return their shingles and word-sequence hashes."""
     encoded = [fold_text(t).encode("utf-8") for t in texts]
     n = len(encoded)
     lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=n)
@@ -242,9 +228,23 @@ def shingle_batch(texts: Sequence[str], k: int) -> ShingleBatch:
     token_counts = np.bincount(token_doc, minlength=n).astype(np.int64)
     hashes = _token_hashes(data, starts, ends)
     values, docs = _shingle_hashes(hashes, token_doc, token_counts, k)
-    shingles, offsets = _unique_per_doc(values, docs, n)
+    if len(docs) and np.any(docs[1:] < docs[:-1]):  # short documents were appended at the end
+        values, offsets = _csr(values, docs, n)
+    else:
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(docs, minlength=n), out=offsets[1:])
     exact = _sequence_hashes(hashes, token_doc, token_counts)
-    return ShingleBatch(shingles, offsets, token_counts, exact)
+    return ShingleBatch(values, offsets, token_counts, exact)
+
+
+def gather(batch: ShingleBatch, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The shingles of the documents ``docs`` of ``batch`` as their own (values, offsets)."""
+    docs = np.asarray(docs, dtype=np.int64)
+    sizes = batch.offsets[docs + 1] - batch.offsets[docs]
+    offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    take = np.repeat(batch.offsets[docs] - offsets[:-1], sizes) + np.arange(offsets[-1])
+    return batch.shingles[take], offsets
 
 
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
