@@ -140,27 +140,45 @@ def fact_text(fact: Any) -> str:
     return str(fact)
 
 
-def difference_lines(differences: dict) -> Iterable[tuple[str, str]]:
+#: Sentences shown per source under "Only in" in the human formats (JSON has them all): a
+#: long tail of background sentences buries the names and figures that matter.
+ONLY_IN_SENTENCES = 4
+
+
+def difference_lines(
+    differences: dict, *, max_sentences: int = ONLY_IN_SENTENCES
+) -> Iterable[tuple[str, str]]:
     """(section, line) pairs describing the differences, in a stable order.
 
-    Sentences only one source carries get a line each; the names and figures only it mentions
-    are gathered on one line, since a list of single words reads badly.
+    Sentences only one source carries get a line each (the first ``max_sentences``); the names
+    and figures only it mentions are gathered on one line, since a list of single words reads
+    badly.
     """
-    for article_id, facts in (differences.get("only_in") or {}).items():
-        section = "Only in " + article_id
-        short: dict[str, list[str]] = {}
-        for fact in facts:
-            kind = fact.get("kind", "sentence") if isinstance(fact, dict) else "sentence"
-            if kind == "sentence":
-                yield (section, fact_text(fact))
-            else:
-                short.setdefault(kind, []).append(fact_text(fact))
-        for kind, texts in short.items():
-            label = {"entity": "names", "figure": "figures"}.get(kind, kind)
-            yield (section, f"{label}: " + ", ".join(texts))
+    # Conflicts first: where sources disagree is what a reader looks for.
     for conflict in differences.get("conflicts") or []:
         values = "; ".join(f"{aid}: {value}" for aid, value in conflict["values"].items())
         yield ("Conflicts", f"{conflict['about']}: {values}")
+    for article_id, facts in (differences.get("only_in") or {}).items():
+        section = "Only in " + article_id
+        short: dict[str, list[str]] = {}
+        sentences = 0
+        for fact in facts:
+            kind = fact.get("kind", "sentence") if isinstance(fact, dict) else "sentence"
+            if kind != "sentence":
+                short.setdefault(kind, []).append(fact_text(fact))
+                continue
+            sentences += 1
+            if sentences <= max_sentences:
+                yield (section, fact_text(fact))
+        if sentences > max_sentences:
+            more = sentences - max_sentences
+            yield (
+                section,
+                f"... and {_count(more, 'more sentence')} (all of them in --format json)",
+            )
+        for kind, texts in short.items():
+            label = {"entity": "names", "figure": "figures"}.get(kind, kind)
+            yield (section, f"{label}: " + ", ".join(texts))
     for entity in differences.get("entities") or []:
         if len(entity.get("variants", ())) > 1:
             yield ("Name variants", f"{entity['name']}: " + " / ".join(entity["variants"]))
