@@ -210,7 +210,7 @@ def test_structure_is_well_formed(page):
 
 
 def test_header_and_timeline(page):
-    assert "6 articles in 3 stories (1 copies); 2 inputs skipped" in page
+    assert "6 articles in 3 stories (1 copy); 2 inputs skipped" in page
     timeline = page[page.index('id="timeline-h"'): page.index('id="story-1"')]
     # The two dated stories have bars on one axis from the first to the last date.
     assert timeline.count('class="tl-bar"') == 2
