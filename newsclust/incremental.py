@@ -271,6 +271,7 @@ class _Dedup:
     words: dict[str, int]  # new article id → word count
     canonical: dict[str, str | None]  # for every article regrouped: its canonical (None: itself)
     old: list[StoredArticle]  # stored articles whose groups were regrouped
+    touched: set[str]  # ids of those whose copy group changed (their stories are affected)
 
 
 def _finder(settings: Settings):
@@ -286,19 +287,44 @@ def _signature_matrix(blobs: Sequence[bytes]) -> np.ndarray:
     return np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(blobs), NUM_PERM)
 
 
-def _candidates(store: StoryStore, signatures: np.ndarray, finder) -> list[int]:
-    """Stored rows that share an LSH band with one of ``signatures``."""
+def _candidates(store: StoryStore, signatures: np.ndarray, words: np.ndarray,
+                finder) -> list[int]:
+    """Stored rows that may be copies of one of the new articles (``signatures``, ``words``):
+    they share an LSH band with it and their MinHash estimate leaves a chance of a match."""
     from .dedup import BandIndex, choose_bands
 
-    rows, blobs = store.signatures()
+    rows, old_words, blobs = store.signatures()
     if not rows or not len(signatures):
         return []
+    old = _signature_matrix(blobs)
     bands, band_rows = choose_bands(finder.threshold, NUM_PERM)
     index = BandIndex(bands, band_rows)
-    index.add(_signature_matrix(blobs), np.asarray(rows, dtype=np.int64))
-    base = max(rows) + 1  # query labels above every stored row, so a pair reads (old, new)
+    index.add(old, np.arange(len(rows)))
+    base = len(rows)  # query labels above every stored position, so a pair reads (old, new)
     pairs = index.query(signatures, np.arange(base, base + len(signatures)))
-    return sorted({int(old) for old in pairs[:, 0] if old < base})
+    if not len(pairs):
+        return []
+    left, right = pairs[:, 0], pairs[:, 1] - base
+    keep = _plausible(old[left], signatures[right], np.asarray(old_words)[left], words[right],
+                      finder)
+    return sorted({rows[i] for i in left[keep].tolist()})
+
+
+def _plausible(a: np.ndarray, b: np.ndarray, size_a: np.ndarray, size_b: np.ndarray,
+               finder) -> np.ndarray:
+    """Mask of pairs whose MinHash estimate is within 5 sigma of what joining needs.
+
+    A looser form of the finder's own prefilter (word counts stand in for shingle counts and
+    containment needs no minimum size), so no pair the finder would join is dropped here; it
+    only saves loading and re-shingling stored texts that cannot match.
+    """
+    estimate = (a == b).mean(axis=1)
+    small, large = np.minimum(size_a, size_b), np.maximum(size_a, size_b)
+    c = finder.containment
+    via_containment = c * small / np.maximum(small + large - c * small, 1)
+    need = np.minimum(finder.threshold, via_containment)
+    margin = 5.0 * np.sqrt(need * (1 - need) / a.shape[1])
+    return estimate >= need - margin
 
 
 def _dedup(store: StoryStore, articles: Sequence[Article], replaced: Sequence[StoredArticle],
@@ -311,13 +337,15 @@ def _dedup(store: StoryStore, articles: Sequence[Article], replaced: Sequence[St
         seed=settings.seed, jobs=finder.jobs,
     )
     signatures = np.ascontiguousarray(signatures, dtype=np.uint32)
+    words = batch.token_counts
     result = _Dedup(
         signatures={a.id: signatures[i].tobytes() for i, a in enumerate(articles)},
-        words={a.id: int(batch.token_counts[i]) for i, a in enumerate(articles)},
-        canonical={}, old=[],
+        words={a.id: int(words[i]) for i, a in enumerate(articles)},
+        canonical={}, old=[], touched=set(),
     )
     with_text = [i for i, a in enumerate(articles) if a.text]
-    hits = store.articles_by_rows(_candidates(store, signatures[with_text], finder))
+    hits = store.articles_by_rows(
+        _candidates(store, signatures[with_text], words[with_text], finder))
     # Whole copy groups: the candidates' own, and those that lose a member to a changed file.
     leaders = {a.canonical or a.article.id for a in hits}
     leaders |= {a.canonical or a.article.id for a in replaced}
@@ -328,8 +356,22 @@ def _dedup(store: StoryStore, articles: Sequence[Article], replaced: Sequence[St
     found = finder.fit(pool).result_.duplicate_of if len(pool) > 1 else {}
     for article in [a.article for a in result.old] + list(articles):
         result.canonical[article.id] = found.get(article.id)
-    logger.info("dedup: %d new articles, %d stored candidates, %d stored articles regrouped",
-                len(articles), len(hits), len(result.old))
+    # Stored articles whose copy group changed (a new member, another canonical, a member
+    # gone), with every member of the groups before and after: they all move together.
+    changed_leaders = {found.get(a.id, a.id) for a in articles}
+    changed_leaders |= {a.canonical or a.article.id for a in replaced}
+    for a in result.old:
+        before, after = a.canonical or a.article.id, result.canonical[a.article.id]
+        if a.canonical != after:
+            changed_leaders |= {before, after or a.article.id}
+    result.touched = {
+        a.article.id for a in result.old
+        if (a.canonical or a.article.id) in changed_leaders
+        or (result.canonical[a.article.id] or a.article.id) in changed_leaders
+    }
+    logger.info("dedup: %d new articles, %d stored candidates, %d stored articles regrouped, "
+                "%d changed group", len(articles), len(hits), len(result.old),
+                len(result.touched))
     return result
 
 
@@ -526,12 +568,16 @@ class _Update:
         today = self.today
         gone = {a.article.id for a in replaced}
         days = [_effective(a, today) for a in new]
-        affected = {a.story for a in dedup.old} | {a.story for a in replaced}
+        affected = {a.story for a in dedup.old if a.article.id in dedup.touched}
+        affected |= {a.story for a in replaced}
         for start, end in _windows(days, self.options.window_days):
             affected.update(self.store.stories_active(start, end))
         stored = [a for a in self.store.articles_of_stories(affected) if a.article.id not in gone]
         canonical_of = {a.article.id: a.canonical for a in stored}
-        canonical_of.update(dedup.canonical)
+        # Regrouped articles outside the neighbourhood kept their group (else it would hold
+        # them): their links stay as stored.
+        inside = set(canonical_of) | {a.id for a in new}
+        canonical_of.update((k, v) for k, v in dedup.canonical.items() if k in inside)
         seen = {a.article.id: a.seen for a in stored}
         seen.update((a.id, today) for a in new)
         members = {a.article.id: a.article for a in stored}

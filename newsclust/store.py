@@ -155,7 +155,7 @@ class StoryStore(Protocol):
     def set_meta(self, key: str, value: str) -> None: ...
     def file_records(self) -> dict[str, FileRecord]: ...
     def put_files(self, records: Iterable[FileRecord]) -> None: ...
-    def signatures(self) -> tuple[list[int], list[bytes]]: ...
+    def signatures(self) -> tuple[list[int], list[int], list[bytes]]: ...
     def articles_by_rows(self, rows: Iterable[int]) -> list[StoredArticle]: ...
     def articles_of_files(self, files: Iterable[str]) -> list[StoredArticle]: ...
     def articles_of_stories(self, story_ids: Iterable[str]) -> list[StoredArticle]: ...
@@ -482,14 +482,17 @@ class SQLiteStore:
 
     # -- articles --
 
-    def signatures(self) -> tuple[list[int], list[bytes]]:
-        """Row keys and MinHash signatures of every stored article (to rebuild the index)."""
-        rows = self.conn.execute("SELECT row_id, signature FROM articles ORDER BY row_id")
-        keys, blobs = [], []
-        for key, blob in rows:
+    def signatures(self) -> tuple[list[int], list[int], list[bytes]]:
+        """Row keys, word counts and MinHash signatures of every stored article with text
+        (to rebuild the LSH index)."""
+        rows = self.conn.execute(
+            "SELECT row_id, words, signature FROM articles WHERE words > 0 ORDER BY row_id")
+        keys, words, blobs = [], [], []
+        for key, count, blob in rows:
             keys.append(key)
+            words.append(count)
             blobs.append(blob)
-        return keys, blobs
+        return keys, words, blobs
 
     def _select_articles(self, column: str, values: Iterable) -> list[StoredArticle]:
         values = list(dict.fromkeys(values))
