@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,6 +21,7 @@ __all__ = [
     "Sentence",
     "content_tokens",
     "fold",
+    "iter_sentences",
     "quotes",
     "split_paragraph",
     "split_sentences",
@@ -60,6 +62,8 @@ _CAPTION = re.compile(
 )
 
 _WORD = re.compile(r"\w+(?:['’\-.]\w+)*", re.UNICODE)
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
 
 #: Function words that carry no topic; kept short on purpose (names and verbs must stay).
 STOPWORDS = _word_set(
@@ -198,10 +202,14 @@ def _cut_dateline(text: str) -> tuple[str, str]:
     return text, ""
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    """Sentences of an article body, in order, headings dropped, datelines cut."""
-    sentences: list[Sentence] = []
-    paragraphs = [p for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
+def iter_sentences(text: str) -> Iterator[Sentence]:
+    """Sentences of an article body, in order, headings dropped, datelines cut.
+
+    Paragraphs are split only as the caller asks for more, so a caller that needs the lead
+    sentences of a long article does not pay for the rest of it.
+    """
+    index = 0
+    paragraphs = (p for p in _PARAGRAPH_BREAK.split(text) if p.strip())
     for para_no, paragraph in enumerate(paragraphs):
         if _is_heading(paragraph):
             continue
@@ -211,16 +219,19 @@ def split_sentences(text: str) -> list[Sentence]:
                 piece, dateline = _cut_dateline(piece)
             if not word_tokens(piece):
                 continue
-            sentences.append(
-                Sentence(
-                    text=piece,
-                    index=len(sentences),
-                    paragraph=para_no,
-                    caption=bool(_CAPTION.search(piece)),
-                    dateline=dateline,
-                )
+            yield Sentence(
+                text=piece,
+                index=index,
+                paragraph=para_no,
+                caption=bool(_CAPTION.search(piece)),
+                dateline=dateline,
             )
-    return sentences
+            index += 1
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """All the sentences of an article body (see :func:`iter_sentences`)."""
+    return list(iter_sentences(text))
 
 
 #: Quoted spans: straight double quotes or curly double quotes.

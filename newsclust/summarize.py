@@ -80,6 +80,7 @@ from newsclust.sentences import (
     Sentence,
     content_tokens,
     fold,
+    iter_sentences,
     quotes,
     split_sentences,
     stem,
@@ -379,11 +380,14 @@ def _scores(docs: list[_Doc], matrix: _Matrix) -> np.ndarray:
     score = 0.45 * support + 0.35 * central + 0.2 * position
     for doc in docs:
         for s in doc.sentences:
-            n_words = len(word_tokens(s.text))
-            # Captions and fragments are poor summary sentences; very long ones read badly.
-            if s.caption or n_words < 6 or n_words > 60:
+            if _poor_summary_sentence(s, len(word_tokens(s.text))):
                 score[doc.offset + s.index] -= 1.0
     return score
+
+
+def _poor_summary_sentence(sentence: Sentence, n_words: int) -> bool:
+    # Captions and fragments are poor summary sentences; very long ones read badly.
+    return sentence.caption or n_words < 6 or n_words > 60
 
 
 def _select(docs: list[_Doc], matrix: _Matrix, score: np.ndarray, k: int) -> list[int]:
@@ -1036,6 +1040,8 @@ def summarize_story(articles: Sequence[Article], *, max_sentences: int = 5) -> S
             f"The 'max_sentences' parameter of summarize_story must be >= 1. "
             f"Got {max_sentences} instead."
         )
+    if len(articles) == 1:
+        return _single_source_summary(articles[0], max_sentences)
     docs = _prepare(_story_order(articles))
     groups, entity_index = _group_entities(docs)
     matrix = _similarities(docs, entity_index)
@@ -1054,3 +1060,41 @@ def summarize_story(articles: Sequence[Article], *, max_sentences: int = 5) -> S
         "entities": _entities(docs, groups),
     }
     return StorySummary(_title(docs, matrix, score), summary, differences)
+
+
+def _single_source_summary(article: Article, max_sentences: int) -> StorySummary:
+    """One source has nothing to compare with: no similarity matrix, no differences.
+
+    News writing puts the essentials first, so the summary is the lead: the first sentences
+    fit for a summary (no captions, fragments or run-ons, no repeats), read only as far as
+    needed. An article with no such sentence is summarised by its first sentences as written.
+    The headline is the title without the site name, or the first summary sentence shortened.
+    """
+    lead: list[Sentence] = []
+    first: list[Sentence] = []
+    lead_words: list[set[str]] = []
+    for sentence in iter_sentences(article.text or ""):
+        if len(first) < max_sentences:
+            first.append(sentence)
+        words = word_tokens(sentence.text)
+        if _poor_summary_sentence(sentence, len(words)):
+            continue
+        topic = {w.lower() for w in words} - STOPWORDS
+        if any(_binary_cosine(topic, chosen) >= SAME_ARTICLE_REPEAT for chosen in lead_words):
+            continue  # repeats a lead sentence ("(WMC-TV) - Have you seen ...")
+        lead.append(sentence)
+        lead_words.append(topic)
+        if len(lead) == max_sentences:
+            break
+    chosen = lead or first
+    summary = tuple(SummarySentence(s.text, (article.id,)) for s in chosen)
+    if (article.title or "").strip():
+        title = _strip_site(article.title)
+    else:
+        title = _shorten(chosen[0].text) if chosen else ""
+    differences = {"only_in": {}, "conflicts": [], "wording": [], "entities": []}
+    return StorySummary(title, summary, differences)
+
+
+def _binary_cosine(a: set[str], b: set[str]) -> float:
+    return len(a & b) / (len(a) * len(b)) ** 0.5 if a and b else 0.0

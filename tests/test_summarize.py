@@ -202,6 +202,35 @@ def test_single_source_story_has_no_differences():
     assert result.title == "Deadly earthquake strikes Varnell"
 
 
+def test_single_source_summary_is_its_lead_without_captions_fragments_or_repeats():
+    quay = "The northern quay of Ostby harbour will stay closed to cargo ships until June."
+    text = "\n\n".join(
+        [
+            "A handout photo shows the damaged quay (AFP photo)",
+            quay,
+            "Share this",
+            f"(WMC-TV) - {quay}",
+            "Ferries still run.",
+            "Repairs are expected to take about six weeks, the harbour master said.",
+            "Cargo will go to the southern quay in the meantime, officials said.",
+            "A fourth sentence that the summary has no room for, as it turns out.",
+        ]
+    )
+    result = summarize_story([art("q", text)], max_sentences=3)
+    assert [s.text for s in result.summary] == [
+        quay,
+        "Repairs are expected to take about six weeks, the harbour master said.",
+        "Cargo will go to the southern quay in the meantime, officials said.",
+    ]
+    assert result.title.startswith("The northern quay of Ostby harbour will stay closed")
+
+
+def test_single_source_without_summary_worthy_sentences_keeps_its_first_ones():
+    result = summarize_story([art("s", "Police are investigating.\n\nNo arrests yet.")])
+    assert [s.text for s in result.summary] == ["Police are investigating.", "No arrests yet."]
+    assert result.title == "Police are investigating"
+
+
 def test_output_is_deterministic_and_independent_of_input_order():
     first = summarize_story([QUAKE_A, QUAKE_B])
     again = summarize_story([QUAKE_B, QUAKE_A])
