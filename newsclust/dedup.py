@@ -25,12 +25,16 @@ How
    (datasketch's own choice for threshold 0.8, 9 bands x 13 rows, has P(0.8) = 0.40.)
 4. **Verification**: every candidate is checked with the real shingle sets A and B:
    Jaccard ``|A & B| / |A | B|`` and containment ``|A & B| / min(|A|, |B|)``. A pair is joined
-   when Jaccard >= ``threshold``, or when containment >= ``containment`` *and* the smaller text
-   has at least ``MIN_CONTAINMENT_SHINGLES`` shingles: a cut copy still counts, but two short
-   briefs that share one boilerplate paragraph do not (the shared part is not a large part of
-   both, and a short text wholly contained in another is too small to call a copy). Before the
-   exact check, pairs whose MinHash estimate is more than 5 standard deviations below what
-   joining would need are dropped (a true pair is lost that way with probability < 1e-6).
+   when Jaccard >= ``threshold`` (most of both texts is shared), or when containment >=
+   ``containment`` and the smaller text has at least ``MIN_CONTAINMENT_SHINGLES`` shingles and
+   Jaccard >= ``MIN_CONTAINMENT_JACCARD`` (most of a substantial smaller text is inside the
+   other: a cut copy with chrome added). Texts under ``MIN_NEAR_SHINGLES`` shingles join only as
+   exact copies. So two short briefs that share one boilerplate paragraph are not joined (the
+   shared part is neither most of both nor most of a substantial text), nor is a caption block
+   with the long page it came from. Before the exact check, pairs whose MinHash estimate is more
+   than 5 standard deviations below what joining would need are dropped (a true pair is lost
+   that way with probability < 1e-6). The defaults (4-word shingles, 0.5, 0.6, 50, 0.4, 10) were
+   chosen on syndication-style copies of gva-dev texts (benchmarks/bench_dedup.py).
 5. **Groups** are connected components of the verified pairs (transitive). Each has one canonical
    article: the most words, then the earliest date (None last), then the smallest id. The
    group's ``similarity`` is the smallest verified similarity among its joined pairs, where a
@@ -85,10 +89,12 @@ DEFAULT_SHINGLE_SIZE = 4
 TARGET_RECALL = 0.99
 #: The smaller text must have this many shingles (about as many words) for containment to
 #: count: below it, a text wholly inside another is boilerplate more often than a copy.
-MIN_CONTAINMENT_SHINGLES = 30
-#: ... and the pair's Jaccard must be at least this: a short text that is a small part of a
-#: long one (a photo caption block inside a gallery page) is not a copy of it.
-MIN_CONTAINMENT_JACCARD = 0.2
+MIN_CONTAINMENT_SHINGLES = 50
+#: ... and the pair's Jaccard must be at least this: containment rescues cut copies just below
+#: the Jaccard threshold, not a text that is a small part of a long one (a caption block inside
+#: a gallery page, one paragraph quoted in another story). The LSH finds pairs at 0.4 with
+#: probability 0.94, so this floor also keeps containment joins from depending on LSH luck.
+MIN_CONTAINMENT_JACCARD = 0.4
 #: Texts with fewer shingles than this only join as exact copies: in "1 of 3 free articles
 #: read" vs "3 of 3 free articles read" one word is the whole difference.
 MIN_NEAR_SHINGLES = 10
