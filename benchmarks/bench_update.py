@@ -44,7 +44,7 @@ DATA = ROOT / "benchmarks" / "data"
 START = dt.date(2023, 1, 1)
 DAYS = 730
 TODAY = START + dt.timedelta(days=DAYS)
-BUILD_VERSION = "3"
+BUILD_VERSION = "4"
 
 
 def _records(n: int, seed: int) -> list[dict]:
@@ -225,7 +225,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", type=int, default=100_000)
     parser.add_argument("--new", type=int, default=1000)
-    parser.add_argument("--windows", type=int, nargs="+", default=[2, 14, 60])
+    parser.add_argument("--windows", type=int, nargs="+", default=[2, 7])
     parser.add_argument("--no-summaries", action="store_true")
     parser.add_argument("--child", nargs=4, metavar=("DB", "INBOX", "WINDOW", "SUMMARIZE"),
                         help=argparse.SUPPRESS)

@@ -60,7 +60,7 @@ CRASH_STAGES = ("locked", "loaded", "deduplicated", "clustered", "summarized", "
 #: MinHash parameters the stored signatures depend on (a mismatch would compare apples and
 #: pears, so the store refuses it). The numbers are NearDuplicateFinder's defaults.
 NUM_PERM = 128
-DEFAULT_WINDOW_DAYS = 60
+DEFAULT_WINDOW_DAYS = 7
 
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -377,6 +377,45 @@ def _dedup(store: StoryStore, articles: Sequence[Article], replaced: Sequence[St
 
 # --- stories ------------------------------------------------------------------------------
 
+#: Stored articles (per new article) whose stories join the neighbourhood for shared names.
+NEIGHBOURS = 10
+#: A term in more than this share of the stored articles (or more than 5) finds nobody.
+MAX_TERM_SHARE = 0.002
+#: At least this many shared rare terms make a neighbour.
+MIN_SHARED_TERMS = 2
+
+
+def _lexical_neighbours(store: StoryStore, articles: Sequence[Article]) -> list[int]:
+    """Stored rows sharing the rarest names with a new article, however old.
+
+    The time window cannot see a follow-up weeks later (charges filed, a trial); those share
+    the names of the people and places, which are rare terms in the whole database.
+    """
+    from .store import index_terms
+
+    terms = {a.id: index_terms(a.title, a.text) for a in articles}
+    counts = store.term_counts({t for ts in terms.values() for t in ts})
+    total = max(store.counts()["articles"], 1)
+    cap = max(5, MAX_TERM_SHARE * total)
+    rare = {t: c for t, c in counts.items() if c <= cap}
+    postings: dict[str, list[int]] = defaultdict(list)
+    for term, row in store.term_postings(rare):
+        postings[term].append(row)
+    found: set[int] = set()
+    for ts in terms.values():
+        score: dict[int, float] = defaultdict(float)
+        shared: Counter[int] = Counter()
+        for term in ts:
+            weight = np.log(total / rare[term]) if term in rare else 0.0
+            for row in postings.get(term, ()):
+                score[row] += weight
+                shared[row] += 1
+        ranked = sorted((r for r in score if shared[r] >= MIN_SHARED_TERMS),
+                        key=lambda r: (-score[r], r))
+        found.update(ranked[:NEIGHBOURS])
+    return sorted(found)
+
+
 
 def _chronological(article: Article) -> tuple:
     # The order of pipeline.build_story: undated last, then by id.
@@ -572,6 +611,7 @@ class _Update:
         affected |= {a.story for a in replaced}
         for start, end in _windows(days, self.options.window_days):
             affected.update(self.store.stories_active(start, end))
+        affected |= self.store.stories_of_rows(_lexical_neighbours(self.store, new))
         stored = [a for a in self.store.articles_of_stories(affected) if a.article.id not in gone]
         canonical_of = {a.article.id: a.canonical for a in stored}
         # Regrouped articles outside the neighbourhood kept their group (else it would hold

@@ -37,12 +37,14 @@ integrity check); the lock file would become a PostgreSQL advisory lock.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import errno
 import fcntl
 import json
 import logging
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -161,6 +163,9 @@ class StoryStore(Protocol):
     def articles_of_stories(self, story_ids: Iterable[str]) -> list[StoredArticle]: ...
     def copy_groups(self, canonical_ids: Iterable[str]) -> list[StoredArticle]: ...
     def article_ids(self, ids: Iterable[str]) -> set[str]: ...
+    def term_counts(self, terms: Iterable[str]) -> dict[str, int]: ...
+    def term_postings(self, terms: Iterable[str]) -> list[tuple[str, int]]: ...
+    def stories_of_rows(self, rows: Iterable[int]) -> set[str]: ...
     def stories_active(self, start: dt.date, end: dt.date) -> list[str]: ...
     def stories_inactive_since(self, day: dt.date) -> list[str]: ...
     def get_stories(self, ids: Iterable[str] | None = None,
@@ -204,8 +209,36 @@ def _migration_1(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX stories_active ON stories(active_to, active_from)")
 
 
+_TERM = re.compile(r"\b[A-Z][\w'’-]{2,}")
+#: Terms kept per article: names come early in news copy, and a cap bounds the index.
+MAX_TERMS = 64
+
+
+def index_terms(title: str | None, text: str) -> list[str]:
+    """The words that find an article's story again: capitalised words (names, places,
+    organisations) of title and body, lowercased, in order of first appearance.
+
+    Common ones ("The", "Police") are kept too; the update ignores terms found in many
+    articles. Deliberately simple and independent of the clusterer, so that the stored index
+    never has to be rebuilt when the clusterer changes.
+    """
+    found = dict.fromkeys(m.group(0).lower() for m in _TERM.finditer(f"{title or ''}\n{text}"))
+    return list(found)[:MAX_TERMS]
+
+
+def _migration_2(conn: sqlite3.Connection) -> None:
+    """A term index (term -> article) to find old stories that share rare names with new
+    articles, however long ago they ran; filled from the stored articles."""
+    conn.execute("CREATE TABLE terms (term TEXT NOT NULL, row_id INTEGER NOT NULL)")
+    rows = conn.execute("SELECT row_id, title, text FROM articles").fetchall()
+    conn.executemany("INSERT INTO terms (term, row_id) VALUES (?, ?)",
+                     [(t, r) for r, title, text in rows for t in index_terms(title, text)])
+    conn.execute("CREATE INDEX terms_term ON terms(term)")
+    conn.execute("CREATE INDEX terms_row ON terms(row_id)")
+
+
 #: Migration i (1-based) brings the schema from version i - 1 to i. Append, never edit.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -532,11 +565,53 @@ class SQLiteStore:
         return found
 
     def put_articles(self, articles: Iterable[StoredArticle]) -> None:
+        """Insert articles (and their index terms). Rows without a key get the next ones."""
+        articles = list(articles)
+        top = self.conn.execute("SELECT COALESCE(MAX(row_id), 0) FROM articles").fetchone()[0]
+        keyed = []
+        for a in articles:
+            if a.row is None:
+                top += 1
+                a = dataclasses.replace(a, row=top)
+            keyed.append(a)
         marks = ", ".join("?" * len(_ARTICLE_COLUMNS.split(",")))
         self.conn.executemany(
             f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES ({marks})",
-            [_article_row(a) for a in articles],
+            [_article_row(a) for a in keyed],
         )
+        self.conn.executemany(
+            "INSERT INTO terms (term, row_id) VALUES (?, ?)",
+            [(t, a.row) for a in keyed for t in index_terms(a.article.title, a.article.text)],
+        )
+
+    def term_counts(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many stored articles carry each of ``terms`` (absent terms are left out)."""
+        terms = sorted(set(terms))
+        out: dict[str, int] = {}
+        for part in _chunks(terms):
+            marks = ", ".join("?" * len(part))
+            out.update(self.conn.execute(
+                f"SELECT term, COUNT(*) FROM terms WHERE term IN ({marks}) GROUP BY term", part))
+        return out
+
+    def term_postings(self, terms: Iterable[str]) -> list[tuple[str, int]]:
+        """(term, row key) of every stored article carrying one of ``terms``."""
+        terms = sorted(set(terms))
+        out: list[tuple[str, int]] = []
+        for part in _chunks(terms):
+            marks = ", ".join("?" * len(part))
+            out += self.conn.execute(
+                f"SELECT term, row_id FROM terms WHERE term IN ({marks})", part).fetchall()
+        return out
+
+    def stories_of_rows(self, rows: Iterable[int]) -> set[str]:
+        rows = sorted(set(rows))
+        out: set[str] = set()
+        for part in _chunks(rows):
+            marks = ", ".join("?" * len(part))
+            out.update(r[0] for r in self.conn.execute(
+                f"SELECT story FROM articles WHERE row_id IN ({marks})", part))
+        return out
 
     def relink_articles(self, links: Iterable[tuple[str, str | None, str]]) -> None:
         """Set (article id, canonical id or None, story id) of stored articles."""
@@ -549,6 +624,9 @@ class SQLiteStore:
         ids = list(ids)
         for part in _chunks(ids):
             marks = ", ".join("?" * len(part))
+            self.conn.execute(
+                f"DELETE FROM terms WHERE row_id IN (SELECT row_id FROM articles "
+                f"WHERE id IN ({marks}))", part)
             self.conn.execute(f"DELETE FROM articles WHERE id IN ({marks})", part)
 
     # -- stories --

@@ -133,21 +133,43 @@ def test_migrations_run_in_order_and_record_the_version(tmp_path, monkeypatch):
     path = tmp_path / "news.db"
     open_store(path).close()
     ran = []
+    nxt = SCHEMA_VERSION + 1
 
     def add_column(conn):
-        ran.append("2")
+        ran.append(nxt)
         conn.execute("ALTER TABLE stories ADD COLUMN note TEXT")
 
     monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, add_column])
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", nxt)
     store = open_store(path)
-    assert ran == ["2"]
-    assert store.get_meta("schema_version") == "2"
+    assert ran == [nxt]
+    assert store.get_meta("schema_version") == str(nxt)
     columns = [r[1] for r in store.conn.execute("PRAGMA table_info(stories)")]
     assert "note" in columns
     store.close()
     open_store(path).close()
-    assert ran == ["2"]  # not again
+    assert ran == [nxt]  # not again
+
+
+def test_a_version_1_database_is_migrated_with_its_term_index_filled(tmp_path, monkeypatch):
+    path = tmp_path / "news.db"
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
+    store = open_store(path)
+    with store.transaction():
+        store.put_files([FileRecord("/in/a.txt", 10, 1, "ab")])
+        store.put_stories([_story()])
+        store.conn.execute(  # a version-1 insert: no terms table yet
+            "INSERT INTO articles (row_id, id, file, story, canonical, words, signature, seen, "
+            "text, path, extra) VALUES (1, 'a', '/in/a.txt', 's-1', NULL, 3, x'00', "
+            "'2024-05-02', 'Mayor Ortega of Quillota spoke.', 'a.txt', '[]')")
+    store.close()
+    monkeypatch.undo()
+    store = open_store(path)
+    assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
+    assert store.term_counts(["ortega", "quillota", "mayor"]) == {
+        "ortega": 1, "quillota": 1, "mayor": 1}
+    store.close()
 
 
 def test_a_failed_write_rolls_back_everything(tmp_path, monkeypatch):
