@@ -346,10 +346,15 @@ def make_html_without_article(folder: Path) -> list[Expected]:
         "<noscript>Enable JavaScript</noscript><style>p {}</style></body></html>"
     )
     (folder / "broken.htm").write_text(f"<html><body><p>{english(5)}<div><p><b>unclosed")
+    # Tag soup: thousands of unclosed <div>s and stray </span>s around one paragraph.
+    (folder / "tag-soup.html").write_text(
+        "<html><body>" + "<div>" * 30_000 + f"<p>{english(4)}</p>" + "</span>" * 30_000
+    )
     return [
         skipped("head-only.html", "no article text"),
         skipped("scripts.html", "no article text"),
         article("broken.htm"),
+        article("tag-soup.html"),
     ]
 
 
@@ -568,8 +573,12 @@ def test_jsonl_broken_line_in_the_middle_keeps_the_good_lines(tmp_path):
 
 
 def test_html_with_no_body_or_only_scripts_is_skipped(tmp_path):
+    started = time.perf_counter()
     found = read_case(make_html_without_article, tmp_path)
     assert "Museum of Coastal History" in found["broken.htm"].text
+    assert "Northline Railways" in found["tag-soup.html"].text
+    # The fallback extractor once scanned its whole stack for every stray end tag: minutes.
+    assert time.perf_counter() - started < 20
 
 
 def test_page_that_is_only_chrome_is_skipped(tmp_path):
