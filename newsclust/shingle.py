@@ -53,9 +53,12 @@ _TYPOGRAPHY = (
     ("\u2013", "-"),
     ("\u00a0", " "),
     ("\u2026", "..."),
+    ("\u00a9", " "),  # ©
+    ("\u2022", " "),  # •
+    ("\u00d7", " "),  # ×
+    ("\u200b", " "),  # zero-width space
 )
-#: Non-ASCII characters that are not word characters (``\w``); they separate words.
-_NON_ASCII_SEPARATORS = re.compile(r"[^\x00-\x7f\w]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 #: Bytes that belong to words after folding: ASCII letters, digits, underscore, and every
 #: byte of a multi-byte UTF-8 sequence (non-ASCII separators were replaced by spaces).
@@ -87,7 +90,13 @@ def fold_text(text: str) -> str:
         return text.lower()
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    return _NON_ASCII_SEPARATORS.sub(" ", text.casefold())
+    # Non-ASCII characters that are not word characters (``\w``) separate words. A plain range
+    # pattern with a callback is 2x faster than a ``[^\x00-\x7f\w]`` class over the whole text.
+    return _NON_ASCII.sub(_keep_word_characters, text.casefold())
+
+
+def _keep_word_characters(match: re.Match) -> str:
+    return "".join(ch if ch.isalnum() else " " for ch in match.group())
 
 
 def tokenize(text: str) -> list[str]:
@@ -141,8 +150,8 @@ class ShingleBatch:
 def _token_spans(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and end byte offsets of every maximal run of word bytes."""
     is_word = _WORD_BYTE[data].view(np.int8)
-    edges = np.diff(is_word, prepend=np.int8(0), append=np.int8(0))
-    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    edges = np.flatnonzero(np.diff(is_word, prepend=np.int8(0), append=np.int8(0)))
+    return edges[0::2], edges[1::2]  # runs open and close alternately
 
 
 def _token_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -224,8 +233,10 @@ def shingle_batch(texts: Sequence[str], k: int) -> ShingleBatch:
     doc_starts = np.concatenate(([0], np.cumsum(lengths + len(_DOC_SEPARATOR))[:-1]))
     data = np.frombuffer(_DOC_SEPARATOR.join(encoded), dtype=np.uint8)
     starts, ends = _token_spans(data)
-    token_doc = np.searchsorted(doc_starts, starts, side="right") - 1
-    token_counts = np.bincount(token_doc, minlength=n).astype(np.int64)
+    # n searches among the tokens rather than one per token among the documents
+    first_token = np.searchsorted(starts, doc_starts)
+    token_counts = np.diff(np.append(first_token, len(starts))).astype(np.int64)
+    token_doc = np.repeat(np.arange(n), token_counts)
     hashes = _token_hashes(data, starts, ends)
     values, docs = _shingle_hashes(hashes, token_doc, token_counts, k)
     if len(docs) and np.any(docs[1:] < docs[:-1]):  # short documents were appended at the end
