@@ -98,6 +98,8 @@ class Sentence:
 
 def fold(text: str) -> str:
     """Lower-case and strip accents, so "Çavuşoğlu" and "Cavusoglu" share letters."""
+    if text.isascii():
+        return text.lower()  # nothing to decompose; most news text is plain ASCII
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 

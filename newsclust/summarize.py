@@ -66,12 +66,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from scipy import sparse
 
 from newsclust.entities import extract_entities, name_key, same_name
 from newsclust.models import Article, SummarySentence
@@ -168,9 +170,15 @@ class _Group:
     standalone: bool = False  # seen at least once as a name, not as a modifier ("Russian-led")
     #: seen at least once as a name (not only as a capitalised first word: "Rescue teams ...")
     named: bool = False
+    #: Set by :meth:`settle` once every mention is counted.
+    kind: str = ""
+    name: str = ""
 
-    @property
-    def kind(self) -> str:
+    def settle(self) -> None:
+        self.kind = self._kind()
+        self.name = self._name(self.kind)
+
+    def _kind(self) -> str:
         # The extractor types a surname alone as "other" ("Lavrov"): a typed mention wins.
         counts = Counter()
         for (_, kind), n in self.kinds.items():
@@ -178,11 +186,9 @@ class _Group:
         typed = [k for k in counts if k != "other"] or ["other"]
         return min(typed, key=lambda k: (-counts[k], k))
 
-    @property
-    def name(self) -> str:
+    def _name(self, kind: str) -> str:
         # The most frequent spelling among the longest forms of the group's kind:
         # "Sergei Lavrov" rather than "Lavrov", "Russia" (place) rather than "Russian".
-        kind = self.kind
         pool = sorted({t for (t, k) in self.kinds if k == kind}) or sorted(self.texts)
         longest = max(len(t.split()) for t in pool)
         full = [t for t in pool if len(t.split()) == longest]
@@ -268,6 +274,8 @@ def _group_entities(docs: list[_Doc]) -> tuple[list[_Group], dict[str, int]]:
                 group.articles[doc.article.id] = doc.order
                 group.standalone = group.standalone or not _used_as_modifier(entity, s.text)
                 group.named = group.named or not _only_sentence_initial(entity, s.text)
+    for group in groups_by_root.values():
+        group.settle()
     groups = sorted(groups_by_root.values(), key=lambda g: (g.name, sorted(g.texts)))
     index = {text: i for i, g in enumerate(groups) for text in g.texts}
     return groups, index
@@ -278,8 +286,9 @@ def _only_sentence_initial(entity, sentence: str) -> bool:
     "Flames", "Traffic"): we cannot tell it is a name. Known kinds and longer names are trusted."""
     if entity.kind != "other" or len(entity.text.split()) > 1:
         return False
-    starts = [m.start() for m in re.finditer(re.escape(entity.text), sentence)]
-    return all(not re.search(r"\w", sentence[:start]) for start in starts)
+    return all(
+        not _WORD_CHAR.search(sentence, 0, start) for start in _occurrences(entity.text, sentence)
+    )
 
 
 def _used_as_modifier(entity, sentence: str) -> bool:
@@ -289,12 +298,24 @@ def _used_as_modifier(entity, sentence: str) -> bool:
     them ("Recep Tayyip Erdogan seek to ...").
     """
     name = entity.text
-    if re.search(r"-[a-z]", name):
+    if _HYPHENATED.search(name):
         return True
     if entity.kind == "person" or len(name.split()) > 1:
         return False
-    ends = [m.end() for m in re.finditer(re.escape(name), sentence)]
+    ends = [start + len(name) for start in _occurrences(name, sentence)]
     return bool(ends) and all(_qualifies_noun(sentence[end:]) for end in ends)
+
+
+_WORD_CHAR = re.compile(r"\w")
+_HYPHENATED = re.compile(r"-[a-z]")
+
+
+def _occurrences(name: str, text: str) -> Iterator[int]:
+    """Start of each non-overlapping occurrence of ``name`` in ``text``, left to right."""
+    start = text.find(name)
+    while start >= 0:
+        yield start
+        start = text.find(name, start + len(name))
 
 
 def _compatible(kinds_a: Counter, kinds_b: Counter) -> bool:
@@ -326,9 +347,15 @@ def _sentence_tokens(doc: _Doc, s: Sentence, entity_index: dict[str, int]) -> li
     # A name counts once, as its entity group: "Sergey Lavrov" and "Sergei Lavrov" become the same
     # token, and a long name ("Recep Tayyip Erdogan") does not outweigh the rest of the sentence.
     mentions = [e for e in doc.mentions[s.index] if e.text in entity_index]
-    name_words = {t for e in mentions for t in content_tokens(e.text)}
+    name_words = {t for e in mentions for t in _name_tokens(e.text)}
     tokens = [t for t in content_tokens(s.text) if t not in name_words]
     return tokens + [f"@{entity_index[e.text]}" for e in mentions]
+
+
+@lru_cache(maxsize=50_000)
+def _name_tokens(name: str) -> tuple[str, ...]:
+    # Cached: a story names the same few people and places in sentence after sentence.
+    return tuple(content_tokens(name))
 
 
 def _similarities(docs: list[_Doc], entity_index: dict[str, int]) -> _Matrix:
@@ -337,8 +364,7 @@ def _similarities(docs: list[_Doc], entity_index: dict[str, int]) -> _Matrix:
     if not any(rows):
         n = len(rows)
         return _Matrix(None, np.zeros((n, n), np.float32), np.zeros((n, len(docs))), owner)
-    vectorizer = TfidfVectorizer(analyzer=lambda tokens: tokens, sublinear_tf=True, norm="l2")
-    vectors = vectorizer.fit_transform(rows)
+    vectors = _tfidf(rows)
     sim = (vectors @ vectors.T).toarray().astype(np.float32)
     np.fill_diagonal(sim, 0.0)
     best = np.zeros((len(rows), len(docs)), dtype=np.float32)
@@ -348,6 +374,28 @@ def _similarities(docs: list[_Doc], entity_index: dict[str, int]) -> _Matrix:
             best[:, doc.order] = block.max(axis=1)
     best[np.arange(len(rows)), owner] = 0.0
     return _Matrix(vectors, sim, best, owner)
+
+
+def _tfidf(rows: list[list[str]]) -> sparse.csr_matrix:
+    """Rows of tokens as L2-normalised TF-IDF vectors (sublinear tf, smoothed idf).
+
+    The weighting of scikit-learn's ``TfidfVectorizer(sublinear_tf=True)``, without its
+    per-call validation, which cost more than the arithmetic for the small matrices of a story.
+    """
+    vocabulary = {token: n for n, token in enumerate(sorted({t for row in rows for t in row}))}
+    n_rows, n_terms = len(rows), len(vocabulary)
+    row_of_token = np.repeat(np.arange(n_rows, dtype=np.int64), [len(row) for row in rows])
+    term_of_token = np.fromiter((vocabulary[t] for row in rows for t in row), dtype=np.int64)
+    # One cell per (row, term), sorted by row then term: the CSR layout, with its counts.
+    cells, counts = np.unique(row_of_token * n_terms + term_of_token, return_counts=True)
+    row_of, term_of = np.divmod(cells, n_terms)
+    document_frequency = np.bincount(term_of, minlength=n_terms)
+    idf = np.log((n_rows + 1) / (document_frequency + 1.0)) + 1.0
+    weights = (np.log(counts.astype(np.float64)) + 1.0) * idf[term_of]
+    norms = np.sqrt(np.bincount(row_of, weights=weights * weights, minlength=n_rows))
+    weights /= norms[row_of]
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(row_of, minlength=n_rows))))
+    return sparse.csr_matrix((weights, term_of, indptr), shape=(n_rows, n_terms))
 
 
 # --------------------------------------------------------------------------------------------
@@ -392,29 +440,29 @@ def _poor_summary_sentence(sentence: Sentence, n_words: int) -> bool:
 
 def _select(docs: list[_Doc], matrix: _Matrix, score: np.ndarray, k: int) -> list[int]:
     """MMR: best score first, each next one penalised by its similarity to those chosen."""
-    candidates = sorted(range(len(score)), key=lambda i: (-score[i], i))
+    # Candidates in score order (ties by row), so the first maximum is the pick.
+    rows = np.lexsort((np.arange(len(score)), -score))
+    base = 0.75 * score[rows]
+    redundancy = np.zeros(len(rows), dtype=np.float32)
+    excluded = np.zeros(len(rows), dtype=bool)  # chosen, or says what a chosen sentence says
     chosen: list[int] = []
-    while len(chosen) < k and candidates:
-        best_i, best_value = None, -np.inf
-        for i in candidates:
-            if any(_repeats(matrix, i, j) for j in chosen):
-                continue  # says what a chosen sentence says
-            redundancy = max((matrix.sim[i, j] for j in chosen), default=0.0)
-            value = 0.75 * score[i] - 0.25 * redundancy
-            if value > best_value:
-                best_i, best_value = i, value
-        if best_i is None:
+    while len(chosen) < k:
+        value = np.where(excluded, -np.inf, base - 0.25 * redundancy)
+        pick = int(np.argmax(value)) if len(value) else 0
+        if not len(value) or value[pick] == -np.inf:
             break
-        chosen.append(best_i)
-        candidates.remove(best_i)
+        row = int(rows[pick])
+        chosen.append(row)
+        similarity = matrix.sim[rows, row]
+        redundancy = np.maximum(redundancy, similarity)
+        # A counterpart in another source, or a near repeat in the same one (sentences of one
+        # article share its topic words without repeating each other).
+        same_article = matrix.owner[rows] == matrix.owner[row]
+        excluded |= np.where(
+            same_article, similarity >= SAME_ARTICLE_REPEAT, similarity >= ALIGN_THRESHOLD
+        )
+        excluded[pick] = True
     return chosen
-
-
-def _repeats(matrix: _Matrix, i: int, j: int) -> bool:
-    """Sentence i says what j says: a counterpart in another source, or a near repeat in the
-    same one (sentences of one article share its topic words without repeating each other)."""
-    same_article = matrix.owner[i] == matrix.owner[j]
-    return matrix.sim[i, j] >= (SAME_ARTICLE_REPEAT if same_article else ALIGN_THRESHOLD)
 
 
 def _sources(docs: list[_Doc], matrix: _Matrix, row: int) -> tuple[str, ...]:
@@ -425,10 +473,10 @@ def _sources(docs: list[_Doc], matrix: _Matrix, row: int) -> tuple[str, ...]:
 
 
 def _locate(docs: list[_Doc], row: int) -> tuple[_Doc, Sentence]:
-    for doc in docs:
-        if doc.offset <= row < doc.offset + len(doc.sentences):
-            return doc, doc.sentences[row - doc.offset]
-    raise IndexError(row)
+    # The last doc starting at or before the row holds it (an empty doc shares its offset with
+    # the doc after it, which comes later in the list).
+    doc = docs[bisect_right([d.offset for d in docs], row) - 1]
+    return doc, doc.sentences[row - doc.offset]
 
 
 def _summary(docs: list[_Doc], matrix: _Matrix, score: np.ndarray, k: int) -> list[int]:
@@ -604,6 +652,8 @@ def _date_like(match: re.Match, before: str, after: str) -> bool:
 
 def _figures(sentence: Sentence) -> list[_Figure]:
     text = sentence.text
+    if not _may_hold_figures(text):
+        return []
     found = []
     for match in _FIGURE.finditer(text):
         num = match.group("num").lower()
@@ -616,6 +666,18 @@ def _figures(sentence: Sentence) -> list[_Figure]:
         if figure:
             found.append(figure)
     return found
+
+
+_DIGIT = re.compile(r"\d")
+_NON_WORD = re.compile(r"\W+")
+
+
+def _may_hold_figures(text: str) -> bool:
+    """A cheap test that lets most sentences skip the (slow) figure pattern: a figure needs a
+    digit or a number word. Text beyond ASCII goes to the pattern (case folding rules there)."""
+    if not text.isascii() or _DIGIT.search(text):
+        return True
+    return not _WORD_NUMBERS.keys().isdisjoint(_NON_WORD.split(text.lower()))
 
 
 def _nearest_measure_before(before: str) -> str | None:
@@ -742,10 +804,13 @@ _EVENT_PLACE_TRIGGER = re.compile(
 _NOT_QUALIFIED = STOPWORDS | {"last", "next", "early", "late", "earlier", "later", "today"}
 
 
+_NEXT_LOWER_WORD = re.compile(r"[\s-]+([a-z][\w'’-]*)")
+
+
 def _qualifies_noun(rest: str) -> bool:
     """True when ``rest`` (the text right after a name) starts with a noun the name qualifies:
     "Turkish government", "Russian-mediated truce", "AFP photo"."""
-    match = re.match(r"[\s-]+([a-z][\w'’-]*)", rest)
+    match = _NEXT_LOWER_WORD.match(rest)
     # A past-tense verb after a name is its action, not its noun ("Lavrov stressed").
     return (
         bool(match) and match.group(1) not in _NOT_QUALIFIED and not match.group(1).endswith("ed")
@@ -762,10 +827,10 @@ def _event_places(doc: _Doc, entity_index: dict[str, int], groups: list[_Group])
             group = entity_index.get(entity.text)
             if group is None or groups[group].kind not in ("place", "other"):
                 continue
-            for match in re.finditer(re.escape(entity.text), s.text):
-                if _qualifies_noun(s.text[match.end() :]):
+            for start in _occurrences(entity.text, s.text):
+                if _qualifies_noun(s.text[start + len(entity.text) :]):
                     continue  # "the Russian city of Sochi": a name used as an adjective
-                if _EVENT_PLACE_TRIGGER.search(s.text[: match.start()][-60:]):
+                if _EVENT_PLACE_TRIGGER.search(s.text[:start][-60:]):
                     places.setdefault(group, entity.text)
                     break
     return places
@@ -927,20 +992,22 @@ def _quote_pairs(docs: list[_Doc]) -> list[tuple[int, str, int, str]]:
     flat = [(d.order, q) for d in docs for q in quotes(d.article.text or "")]
     if len(flat) < 2:
         return []
-    stems = [sorted(set(content_tokens(q))) for _, q in flat]
-    if not any(stems):
-        return []
-    counts = CountVectorizer(analyzer=lambda tokens: tokens, binary=True).fit_transform(stems)
-    shared = (counts @ counts.T).tocsr()
+    stems = [set(content_tokens(q)) for _, q in flat]
+    # Quotes by stem, so each quote meets only the earlier quotes it shares words with.
+    quotes_with: dict[str, list[int]] = defaultdict(list)
+    for i, quote_stems in enumerate(stems):
+        for token in quote_stems:
+            quotes_with[token].append(i)
     pairs, budget = [], MAX_QUOTE_COMPARISONS
     for j, (b, qb) in enumerate(flat):
         if budget <= 0:
             logger.info("quotes: comparison budget spent; later quotes left unaligned")
             break
-        row = shared.getrow(j)
-        need = {i: 1 if min(len(stems[i]), len(stems[j])) <= 2 else 2 for i in row.indices}
+        shared = Counter(i for token in stems[j] for i in quotes_with[token] if flat[i][0] < b)
         candidates = sorted(
-            i for i, n in zip(row.indices, row.data, strict=True) if flat[i][0] < b and n >= need[i]
+            i
+            for i, n in shared.items()
+            if n >= (1 if min(len(stems[i]), len(stems[j])) <= 2 else 2)
         )
         by_article: dict[int, list[int]] = defaultdict(list)
         for i in candidates:
