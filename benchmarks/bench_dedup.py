@@ -237,10 +237,14 @@ def _speed_child(args: tuple) -> dict:
     words = sum(len(a.text.split()) for a in articles) / len(articles)
     base_rss = rss_mb()
     started = time.perf_counter()
-    if mode == "ours":
-        finder = NearDuplicateFinder(jobs=jobs).fit(articles)
+    if mode in ("ours", "ours_minhashlsh"):
+        # ours_minhashlsh: the same finder with datasketch's MinHashLSH (dict storage) as index
+        storage = {"type": "dict"} if mode == "ours_minhashlsh" else None
+        finder = NearDuplicateFinder(jobs=jobs, storage_config=storage).fit(articles)
         groups = len(finder.result_.groups)
         index_bytes = finder.index_nbytes_ / len(articles)
+        if storage is not None:  # MinHashLSH's own memory is not in index_nbytes_: use RSS
+            index_bytes = (rss_mb() - base_rss) * 2**20 / len(articles)
     else:
         groups, index_bytes = _plain_datasketch(articles)
     seconds = time.perf_counter() - started
@@ -293,6 +297,7 @@ def speed(data: Path, sizes: list[int], jobs_list: list[int], reference: int, se
     results = [_measure(data, n, jobs, seed, "ours") for n in sizes for jobs in jobs_list]
     if reference:
         ours = _measure(data, reference, 1, seed, "ours")
+        _measure(data, reference, 1, seed, "ours_minhashlsh")
         plain = _measure(data, reference, 1, seed, "plain")
         ratio = plain["seconds"] / ours["seconds"]
         print(json.dumps({"reference_docs": reference,
