@@ -58,7 +58,7 @@ def _utf16_without_bom(sample: bytes) -> str | None:
     punctuation. (Chinese, Japanese and Korean: see ``_east_asian_utf16``.)
     """
     sample = sample[: len(sample) - len(sample) % 2]
-    if len(sample) < 4:
+    if len(sample) < 16:  # b"0\x00\xc2\x80" is UTF-8 "0", NUL, U+0080: too short to tell
         return None
     units = len(sample) / 2
     for encoding, high, low in (
