@@ -282,6 +282,43 @@ def _plain_datasketch(articles: list[Article]) -> tuple[int, float]:
     return sum(1 for size in roots.values() if size > 1), index_bytes
 
 
+def index_comparison(n: int = 20_000, seed: int = 0) -> dict:
+    """Insert + all-pairs query of ``n`` random signatures: numpy BandIndex vs MinHashLSH."""
+    import tracemalloc
+
+    import numpy as np
+
+    from newsclust.dedup import BandIndex, DatasketchIndex, choose_bands
+
+    bands, rows = choose_bands(0.5, 128)
+    signatures = np.random.default_rng(seed).integers(0, 2**32, (n, 128), dtype=np.uint32)
+    ids = np.arange(n)
+    out = {"signatures": n, "bands": bands, "rows": rows}
+    makers = {
+        "numpy": lambda: BandIndex(bands, rows),
+        "minhashlsh": lambda: DatasketchIndex(bands, rows, 128, 1, {"type": "dict"}),
+    }
+    for name, make in makers.items():
+        started = time.perf_counter()
+        index = make()
+        index.add(signatures, ids)
+        inserted = time.perf_counter()
+        index.self_pairs(signatures, ids)
+        paired = time.perf_counter()
+        del index
+        tracemalloc.start()  # separately: tracing slows allocation-heavy code many times over
+        index = make()
+        index.add(signatures, ids)
+        size = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        del index
+        out[name] = {"insert_s": round(inserted - started, 2),
+                     "pairs_s": round(paired - inserted, 2),
+                     "bytes_per_article": round(size / n)}
+    print(json.dumps({"index_comparison": out}), flush=True)
+    return out
+
+
 def _measure(data: Path, n: int, jobs: int, seed: int, mode: str) -> dict:
     """Run one measurement in a fresh interpreter, so that its peak RSS is its own."""
     args = json.dumps([str(data), n, jobs, seed, mode])
@@ -303,6 +340,7 @@ def speed(data: Path, sizes: list[int], jobs_list: list[int], reference: int, se
         print(json.dumps({"reference_docs": reference,
                           "speedup_vs_plain_datasketch_jobs1": round(ratio, 1)}), flush=True)
         results += [ours, plain]
+    index_comparison()
     print(json.dumps({"load_average_at_end": os.getloadavg()}))
     return results
 
