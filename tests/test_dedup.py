@@ -374,8 +374,13 @@ def test_property_unrelated_texts_are_never_joined(first, second, shared):
 
 @pytest.mark.slow
 def test_quality_on_gva_synthetic_copies_and_reuters(eval_dir):
+    """Floors a little under the measured figures (benchmarks/bench_dedup.py quality)."""
     sys.path.insert(0, str(REPO / "benchmarks"))
-    from bench_dedup import quality_reuters
+    from bench_dedup import quality_gva, quality_reuters
 
+    gva = quality_gva(eval_dir, seed=0, params={}, show=0)
+    assert gva["precision"] >= 0.99
+    assert gva["f1"] >= 0.98
+    assert gva["copies_joined_to_original"] >= 0.98
     reuters = quality_reuters(eval_dir, {}, show=0)
     assert reuters["exact_groups_found"] == reuters["exact_groups_gold"] == 279
