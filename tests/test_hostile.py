@@ -17,6 +17,7 @@ import codecs
 import json
 import os
 import random
+import socket
 import subprocess
 import sys
 import threading
@@ -249,10 +250,23 @@ def make_links(folder: Path) -> list[Expected]:
 
 
 @case
-def make_fifo(folder: Path) -> list[Expected]:
-    """A named pipe is never opened: reading one blocks until someone writes."""
+def make_special_files(folder: Path) -> list[Expected]:
+    """A named pipe is never opened (reading one blocks until someone writes), nor is a
+    socket or a device, even behind a link with a .txt name."""
     os.mkfifo(folder / "pipe.txt")
-    return [skipped("pipe.txt", "not a regular file")]
+    (folder / "null.txt").symlink_to("/dev/null")
+    (folder / "zero.txt").symlink_to("/dev/zero")  # endless: would fill memory if read
+    expected = [
+        skipped("pipe.txt", "not a regular file"),
+        skipped("null.txt", "not a regular file"),
+        skipped("zero.txt", "not a regular file"),
+    ]
+    with socket.socket(socket.AF_UNIX) as sock:
+        try:
+            sock.bind(str(folder / "socket.txt"))
+        except OSError:  # a socket path has ~108 bytes at most: a deep TMPDIR is too long
+            return expected
+    return [*expected, skipped("socket.txt", "not a regular file")]
 
 
 @case
@@ -544,8 +558,8 @@ def test_symlink_loops_and_dangling_links_are_reported_once(tmp_path):
 
 
 @needs_posix
-def test_named_pipe_is_reported_not_opened(tmp_path):
-    read_case(make_fifo, tmp_path)
+def test_named_pipe_socket_and_devices_are_reported_not_opened(tmp_path):
+    read_case(make_special_files, tmp_path)
 
 
 def test_folder_named_like_a_text_file_is_walked(tmp_path):
@@ -671,6 +685,24 @@ def test_read_error_on_one_file_does_not_stop_the_others(tmp_path, monkeypatch):
     assert isinstance(items[1], Article)
 
 
+def test_folder_that_cannot_be_listed_is_reported_and_the_rest_read(tmp_path, monkeypatch):
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "a.txt").write_text(english(0))
+    (tmp_path / "open").mkdir()
+    (tmp_path / "open" / "b.txt").write_text(english(1))
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)  # as root, chmod 000 would not stop us
+    found = read(tmp_path)
+    assert found["locked"].reason == "cannot list folder: Permission denied"
+    assert isinstance(found["open/b.txt"], Article)
+
+
 def test_file_emptied_between_discovery_and_reading(tmp_path):
     (tmp_path / "a.txt").write_text(english(0))
     files = discovered(tmp_path)
@@ -750,7 +782,7 @@ def hostile_corpus(root: Path) -> dict[str, Expected]:
     """Every case in its own folder under ``root``; expectations keyed by path below root."""
     expected: dict[str, Expected] = {}
     for name, builder in CASES.items():
-        if name in ("links", "fifo") and not hasattr(os, "mkfifo"):
+        if name in ("links", "special_files") and not hasattr(os, "mkfifo"):
             continue
         for want in build(builder, root / name):
             expected[f"{name}/{want.key}"] = want
