@@ -528,7 +528,7 @@ class NearDuplicateFinder:
         self.bands_, self.rows_ = choose_bands(self.threshold, self.num_perm)
 
     def _n_jobs(self) -> int:
-        return os.cpu_count() or 1 if self.jobs == -1 else self.jobs
+        return (os.cpu_count() or 1) if self.jobs == -1 else self.jobs
 
     # -- fitting --
 

@@ -384,3 +384,18 @@ def test_quality_on_gva_synthetic_copies_and_reuters(eval_dir):
     assert gva["copies_joined_to_original"] >= 0.98
     reuters = quality_reuters(eval_dir, {}, show=0)
     assert reuters["exact_groups_found"] == reuters["exact_groups_gold"] == 279
+
+
+def test_jobs_means_processes(monkeypatch):
+    calls = []
+
+    def fake_fingerprint(texts, **kwargs):
+        calls.append(kwargs["jobs"])
+        return real(texts, **kwargs)
+
+    real = dedup.fingerprint
+    monkeypatch.setattr(dedup, "fingerprint", fake_fingerprint)
+    NearDuplicateFinder(jobs=1).fit([art("a", "x y z")])
+    NearDuplicateFinder(jobs=-1).fit([art("a", "x y z")])
+    assert calls[0] == 1
+    assert calls[1] >= 1
