@@ -4,8 +4,10 @@ The algorithm (all sparse; never an n x n matrix):
 
 1. **Corpus hygiene.** A line (or a title segment such as "| KCBD NewsChannel 11") that occurs in
    ``boilerplate_min_docs`` or more documents spread over more than ``boilerplate_days`` days is
-   page chrome (paywall, newsletter, copyright, site name), not news, and is ignored. The time
-   spread keeps syndicated copy of one event, which is re-run within days, as content.
+   page chrome (paywall, newsletter, copyright, site name), not news, and is ignored. Long lines
+   are also compared by their lower-case words alone, which catches templates that differ only
+   in a name ("Whenever Jane Doe posts new content ..."). The time spread keeps syndicated copy
+   of one event, which is re-run within days, as content.
 2. **Two views of each article.** *Text*: TF-IDF of title + body (sublinear tf, English stop
    words, terms in more than half of a corpus of 20+ documents dropped). *Entities*: the
    capitalised names, places and numbers of :mod:`newsclust.entities` (whole names and their
@@ -13,23 +15,26 @@ The algorithm (all sparse; never an n x n matrix):
    lower case ("Teen", "Fatal") is a common word and is dropped. Rare shared names and places
    are what separate one shooting from another, so entities get the larger weight.
 3. **Candidates.** For each article its ``n_neighbors`` most similar articles under the combined
-   view, from a chunked sparse product restricted to terms rarer than
-   ``candidate_max_df`` (common words never make two articles candidates, and skipping them keeps
-   the product cheap at 100k documents).
-4. **Pair similarity.** ``(w_text * cos_text + w_entity * cos_entity) * time_factor(gap)``,
-   where ``gap`` is the smallest distance in days between the two articles' dates (publication
-   date and dates written in the text, so a trial report that says "the shooting on Feb. 6"
-   is near Feb. 6), ``time_factor = floor + (1 - floor) * exp(-max(0, gap - grace) / tau)``.
-   News of an event bunches in its first days; a report weeks later (arrest, trial) is the same
-   story only with stronger shared content.
+   view, from a chunked sparse product restricted to terms in at most ``candidate_max_df`` of
+   the documents (common words never make two articles candidates, and skipping them keeps the
+   product cheap at 100k documents).
+4. **Pair similarity.** ``(w_text * cos_text + w_entity * cos_entity) * time_factor``, with
+   ``time_factor = floor + (1 - floor) * closeness``. ``closeness`` is the best
+   ``w_x * w_y * exp(-max(0, |x - y| - grace) / tau)`` over the dates x, y of the two articles:
+   the publication date (w = 1) and dates written in the text, so a trial report that says "the
+   shooting on Feb. 6" is near Feb. 6. A text date counts fully in the first half of the text
+   and ``text_date_weight`` in the second half, where news puts background ("the second big
+   fire this week, after the Keileweg blaze on 3 March"). News of an event bunches in its first
+   days; a report weeks later (arrest, trial) is the same story only with stronger shared
+   content. Undated pairs get factor 1 (no evidence either way).
 5. **Clustering.** Average linkage over the sparse candidate graph (pairs that are not
    candidates count as similarity 0), merging while the best average link is at least
    ``threshold``. Average linkage does not chain A-B-C the way single linkage does.
    Ties break on article order, and articles are processed in (date, id) order, so the same
    set of articles gives the same stories whatever the input order.
 
-An incremental run can reuse the fitted statistics: a new article joins the story whose members
-have the highest average link to it, if at least ``threshold`` (see :meth:`StoryClusterer.assign`).
+Articles whose text is empty or only chrome keep their title: they join a story when the title
+alone is similar enough (it rarely is, so most stay alone, which is the safe failure).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import heapq
 import logging
 import math
 import re
+import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -84,6 +90,23 @@ class Explanation:
 
 def _norm_line(line: str) -> str:
     return re.sub(r"\d", "0", " ".join(line.lower().split()))
+
+
+_SKELETON_WORD = re.compile(r"(?<![\w'’])[a-z][a-z'’]*")
+#: Lines with at least this many lower-case words are also compared by those words alone.
+SKELETON_WORDS = 8
+
+
+def _line_keys(line: str) -> list[str]:
+    """How a line is recognised when repeated: its folded text and, for long lines, its
+    skeleton of lower-case words, which catches templates that differ only in names and
+    numbers ("Whenever Jane Doe posts new content, you'll get an email ...").
+    """
+    keys = [_norm_line(line)]
+    words = _SKELETON_WORD.findall(line)
+    if len(words) >= SKELETON_WORDS:
+        keys.append("~" + " ".join(words))
+    return keys
 
 
 _TITLE_SPLIT = re.compile(r"\s+[|–—:-]\s+|\s+::\s+")
@@ -335,19 +358,20 @@ class StoryClusterer:
     jobs: worker processes for entity extraction (1 = in process).
 
     Fitted attributes: ``labels_`` (list[int], input order, numbered by first appearance),
-    ``n_stories_``, ``pairs_`` (number of candidate pairs scored).
+    ``n_stories_``, ``pairs_`` (number of candidate pairs scored), ``timings_`` (seconds by
+    stage).
     """
 
     def __init__(
         self,
         *,
-        threshold: float = 0.15,
+        threshold: float = 0.14,
         text_weight: float = 0.4,
         entity_weight: float = 0.6,
         time_grace: float = 1.0,
-        time_tau: float = 7.0,
+        time_tau: float = 4.0,
         time_floor: float = 0.3,
-        text_date_weight: float = 0.5,
+        text_date_weight: float = 0.25,
         n_neighbors: int = 20,
         candidate_max_df: float = 0.01,
         boilerplate_min_docs: int = 3,
@@ -400,16 +424,21 @@ class StoryClusterer:
         titles = [_title_segments(a.title) for a in articles]
         bodies = [[line for line in a.text.splitlines() if line.strip()] for a in articles]
         if not hasattr(self, "chrome_"):
-            docs = [{_norm_line(s) for s in t} | {_norm_line(b) for b in body}
+            docs = [{k for line in t + body for k in _line_keys(line)}
                     for t, body in zip(titles, bodies, strict=True)]
             self.chrome_ = _repeated_chrome(
                 docs, days, self.boilerplate_min_docs, self.boilerplate_days
             )
             logger.debug("%d repeated chrome lines", len(self.chrome_))
+        chrome = self.chrome_
+
+        def keep(line: str) -> bool:
+            return not any(k in chrome for k in _line_keys(line))
+
         out = []
         for t, body in zip(titles, bodies, strict=True):
-            title = " - ".join(s for s in t if _norm_line(s) not in self.chrome_)
-            kept = [line for line in body if _norm_line(line) not in self.chrome_]
+            title = " - ".join(s for s in t if keep(s))
+            kept = [line for line in body if keep(line)]
             out.append(title + ".\n" + "\n".join(kept) if title else "\n".join(kept))
         return out
 
@@ -540,10 +569,23 @@ class StoryClusterer:
         if n == 0:
             self.labels_, self.n_stories_, self.pairs_ = [], 0, 0
             return self
+        clock = time.perf_counter()
+        self.timings_ = {}
+
+        def lap(stage: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            self.timings_[stage] = now - clock
+            clock = now
+
         f = self._featurize(ordered, fitting=True)
+        lap("features")
         rows, cols = self._candidates(f)
+        lap("candidates")
         sims = self._combine(*self._pair_components(f, rows, cols))
+        lap("similarities")
         roots = _average_linkage(n, rows, cols, sims, self.threshold)
+        lap("linkage")
         labels_sorted = roots
         self._roots = roots
         # Number stories by first appearance in the caller's order.
@@ -553,7 +595,8 @@ class StoryClusterer:
         self.labels_ = [numbering.setdefault(int(r), len(numbering)) for r in by_input]
         self.n_stories_ = len(numbering)
         self.pairs_ = len(rows)
-        logger.info("%d articles, %d candidate pairs, %d stories", n, len(rows), self.n_stories_)
+        logger.info("%d articles, %d candidate pairs, %d stories (%s)", n, len(rows),
+                    self.n_stories_, ", ".join(f"{k} {v:.1f}s" for k, v in self.timings_.items()))
         return self
 
     def fit_predict(self, articles: Sequence[Article], y=None) -> list[int]:
