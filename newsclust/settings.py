@@ -32,7 +32,7 @@ class Settings:
         0.5, "Shingle Jaccard (or containment) at which two texts count as copies.", 0.0, 1.0
     )
     cluster_threshold: float = _setting(
-        0.15, "Combined similarity at which two articles report the same story.", 0.0, 1.0
+        0.14, "Combined similarity at which two articles report the same story.", 0.0, 1.0
     )
     summary_sentences: int = _setting(5, "Sentences in each story's merged summary.", 1, 20)
     max_file_mb: float = _setting(
