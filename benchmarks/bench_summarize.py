@@ -12,12 +12,15 @@ between best and median tells how noisy the run was.
 
 ``--against REF`` extracts ``newsclust/`` of that commit into a temporary folder and runs the
 same measurement alternately in child processes, one on each tree, so that both see the same
-machine load; it prints the per-bucket ratio of the medians.
+machine load; it prints the per-bucket ratio of the medians. The stories are loaded and cleaned
+once, by the working tree, and handed to both children, so both summarise the same texts.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import datetime as dt
 import json
 import os
 import random
@@ -83,11 +86,10 @@ def synthetic_story(n_articles: int = 50, seed: int = 7) -> list:
     return articles
 
 
-def measure(data: Path, rounds: int, max_sentences: int) -> dict:
+def measure(stories: list[list], rounds: int, max_sentences: int) -> dict:
     """Seconds per bucket for each round, plus the bucket sizes."""
     from newsclust.summarize import summarize_story
 
-    stories = gold_stories(data)
     buckets = {name: [s for s in stories if lo <= len(s) <= hi] for name, lo, hi in BUCKETS}
     buckets[SYNTHETIC] = [synthetic_story()]
     result: dict = {"sizes": {}, "seconds": defaultdict(list)}
@@ -121,9 +123,32 @@ def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def run_child(tree: Path, args: argparse.Namespace) -> dict:
+def save_stories(stories: list[list], path: Path) -> None:
+    records = [[dataclasses.asdict(a) | {"date": a.date and a.date.isoformat()} for a in story]
+               for story in stories]
+    path.write_text(json.dumps(records), encoding="utf-8")
+
+
+def read_stories(path: Path) -> list[list]:
+    """Stories saved by :func:`save_stories`, as the Article class of this tree (an older one
+    may have fewer fields: those are left out)."""
+    from newsclust.models import Article
+
+    known = {f.name for f in dataclasses.fields(Article)}
+    stories = []
+    for story in json.loads(path.read_text(encoding="utf-8")):
+        articles = []
+        for record in story:
+            record["date"] = record["date"] and dt.date.fromisoformat(record["date"])
+            record["extra"] = tuple(tuple(pair) for pair in record.get("extra", ()))
+            articles.append(Article(**{k: v for k, v in record.items() if k in known}))
+        stories.append(articles)
+    return stories
+
+
+def run_child(tree: Path, stories: Path, args: argparse.Namespace) -> dict:
     env = dict(os.environ, PYTHONPATH=str(tree))
-    command = [sys.executable, __file__, "--child", "--rounds", "1", "--data", str(args.data),
+    command = [sys.executable, __file__, "--child", str(stories), "--rounds", "1",
                "--max-sentences", str(args.max_sentences)]
     out = subprocess.run(command, env=env, cwd=tree, check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
@@ -131,14 +156,17 @@ def run_child(tree: Path, args: argparse.Namespace) -> dict:
 
 def compare(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        old = Path(tmp)
+        old = Path(tmp) / "tree"
+        old.mkdir()
         archive = subprocess.run(["git", "-C", str(REPO), "archive", args.against, "newsclust"],
                                  check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+        stories = Path(tmp) / "stories.json"
+        save_stories(gold_stories(args.data), stories)
         runs: dict[str, dict] = {}
         for _ in range(args.rounds):
             for name, tree in (("new", REPO), ("old", old)):
-                result = run_child(tree, args)
+                result = run_child(tree, stories, args)
                 if name in runs:
                     for bucket, seconds in result["seconds"].items():
                         runs[name]["seconds"][bucket] += seconds
@@ -160,18 +188,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--max-sentences", type=int, default=5)
     parser.add_argument("--against", help="a git commit to compare with (A/B, child processes)")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        stories = read_stories(args.child)
+        json.dump(measure(stories, args.rounds, args.max_sentences), sys.stdout)
+        return
     if not (args.data / "gva-dev.jsonl").is_file():
         sys.exit(f"no gva-dev.jsonl under {args.data} (--data)")
-    if args.child:
-        json.dump(measure(args.data, args.rounds, args.max_sentences), sys.stdout)
-        return
     print(f"load average before: {load_average()} ({os.cpu_count()} CPUs)")
     if args.against:
         compare(args)
     else:
-        report(measure(args.data, args.rounds, args.max_sentences))
+        report(measure(gold_stories(args.data), args.rounds, args.max_sentences))
     print(f"load average after: {load_average()}")
 
 

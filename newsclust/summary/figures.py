@@ -1,0 +1,217 @@
+"""Figures in a sentence: a number with what it counts, as the source words it.
+
+``"$2.5 billion"`` (amount), ``"3.5 percent"``, ``"more than 6,000 people were killed"`` (death
+toll), ``"magnitude 6.1"``, ``"40 houses"`` (a counted noun, keyed by its stem). Dates, years
+and clock times are not figures, nor are bare numbers with nothing counted. Event measures
+(death toll, injured, missing, magnitude) are comparable across whole texts; other figures
+only between aligned sentences (see :mod:`newsclust.summary.conflicts`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from newsclust.sentences import STOPWORDS, Sentence, content_tokens, fold, stem
+from newsclust.summary.story import Doc
+
+
+def story_figures(docs: list[Doc]) -> dict[int, list[Figure]]:
+    """Each article's figures (by story order), in text order."""
+    return {d.order: [f for s in d.sentences for f in figures(s)] for d in docs}
+
+
+_WORD_NUMBERS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_SCALES = {"thousand": 1e3, "million": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
+_FIGURE = re.compile(
+    r"(?<![\w.\-/$€£¥])"  # not part of a model name (S-400), a version or a date (2020/12)
+    r"(?P<qual>(?:at least|more than|less than|fewer than|over|about|around|nearly|almost|some|"
+    r"up to|roughly|approximately)\s+)?"
+    r"(?P<cur>US\$|[$€£¥])?\s?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
+    + r"(?:"
+    + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
+    + r")\b"
+    + r")(?![\w,]*\d)"
+    r"(?P<scale>\s(?:thousand|million|mn|billion|bn|trillion)\b)?"
+    r"(?P<pct>\s?%|\spercent\b|\sper cent\b)?",
+    re.IGNORECASE,
+)
+
+#: The measures of an event that sources report and that must agree across the whole texts:
+#: a trigger word after the number ("12 people were killed") or just before it ("killing 12").
+#: Words in between are separated by spaces only: a comma ends the phrase.
+_GAP = r"(?:[\w’'-]+ +){0,3}?"
+_MEASURES_AFTER = {
+    "death toll": re.compile(
+        rf"^[ -]*{_GAP}(?:dead|killed|died|deaths?|lives|fatalities|bodies|perished)\b", re.I
+    ),
+    "injured": re.compile(rf"^[ -]*{_GAP}(?:injured|wounded|hurt|injuries)\b", re.I),
+    "missing": re.compile(rf"^[ -]*{_GAP}missing\b", re.I),
+}
+_MEASURES_BEFORE = {
+    "death toll": re.compile(rf"\b(?:death toll|toll|killing|killed) +{_GAP}$", re.I),
+    "injured": re.compile(rf"\b(?:injuring|wounding|injured|wounded) +{_GAP}$", re.I),
+}
+_MAGNITUDE_BEFORE = re.compile(r"magnitude(?:\s+of)?[\s-]*$", re.I)
+_MAGNITUDE_AFTER = re.compile(rf"^[\s-]*magnitude\b|^[ -]*{_GAP}richter\b", re.I)
+_MONTH_WORD = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    text: str  # as shown: "$2.5 billion", "more than 6,000 lives", "magnitude 5.8"
+    value: float
+    about: str  # key: a measure ("death toll"...), "amount", "percent" or the noun's stem
+    label: str  # what ``about`` is called in a conflict: "death toll", "degrees"
+    measure: bool  # about is an event measure, comparable across whole texts
+    sentence: int  # index of the sentence in its article
+
+
+_COUNTED_AFTER_YEAR = re.compile(r"\s*(?:people|dead|killed|troops)")
+_CAPITALISED_WORD_END = re.compile(r"\b[A-Z][a-z]{2,8}\.? $")
+_CLOCK_OR_DATE_AFTER = re.compile(r"[:/.]\d|\s*(?:a\.m|p\.m|am\b|pm\b|GMT|UTC)")
+
+
+def _date_like(match: re.Match, before: str, after: str) -> bool:
+    """Years ("in 2011"), days of a month ("3 March", "June 17") and clock times."""
+    num = match.group("num")
+    if match.group("cur") or match.group("scale") or not num.isdigit():
+        return False
+    if 1900 <= int(num) <= 2100 and not _COUNTED_AFTER_YEAR.match(after):
+        return True
+    if (
+        _MONTH_WORD.match(after.lstrip())
+        or _CAPITALISED_WORD_END.search(before)
+        and (_MONTH_WORD.search(before[-11:]))
+    ):
+        return True
+    return bool(_CLOCK_OR_DATE_AFTER.match(after))
+
+
+def figures(sentence: Sentence) -> list[Figure]:
+    """The figures of a sentence, in order (dates, times and bare numbers left out)."""
+    text = sentence.text
+    if not _may_hold_figures(text):
+        return []
+    found = []
+    for match in _FIGURE.finditer(text):
+        num = match.group("num").lower()
+        before, after = text[: match.start()], text[match.end() :]
+        if _date_like(match, before, after):
+            continue  # dates and times are not counts
+        value = float(_WORD_NUMBERS.get(num) or num.replace(",", ""))
+        value *= _SCALES.get((match.group("scale") or "").strip().lower(), 1.0)
+        figure = _classify(match.group(0).strip(), value, match, before, after, sentence.index)
+        if figure:
+            found.append(figure)
+    return found
+
+
+_DIGIT = re.compile(r"\d")
+_NON_WORD = re.compile(r"\W+")
+
+
+def _may_hold_figures(text: str) -> bool:
+    """A cheap test that lets most sentences skip the (slow) figure pattern: a figure needs a
+    digit or a number word. Text beyond ASCII goes to the pattern (case folding rules there)."""
+    if not text.isascii() or _DIGIT.search(text):
+        return True
+    return not _WORD_NUMBERS.keys().isdisjoint(_NON_WORD.split(text.lower()))
+
+
+def _nearest_measure_before(before: str) -> str | None:
+    """The measure whose trigger word stands closest before the number ("injuring 48")."""
+    hits = [(m.start(), about) for about, p in _MEASURES_BEFORE.items() if (m := p.search(before))]
+    return max(hits)[1] if hits else None
+
+
+def _classify(core, value, match, before, after, index) -> Figure | None:
+    def figure(text: str, about: str, label: str, measure: bool = False) -> Figure:
+        return Figure(text.strip(), value, about, label, measure, index)
+
+    if _MAGNITUDE_BEFORE.search(before) or _MAGNITUDE_AFTER.match(after):
+        return figure(f"magnitude {match.group('num')}", "magnitude", "magnitude", True)
+    if match.group("cur"):
+        return figure(core, "amount", "amount")
+    if match.group("pct"):
+        return figure(core, "percent", "percentage")
+    for about, pattern in _MEASURES_AFTER.items():
+        hit = pattern.match(after)
+        if hit:
+            return figure(f"{core}{after[: hit.end()]}", about, about, True)
+    shown, key, label = _noun_after(after)
+    about = _nearest_measure_before(before)
+    if about:
+        return figure(f"{core} {shown}", about, about, True)
+    if not key:
+        return None  # a bare number with nothing counted: too vague to compare
+    if key in _CURRENCY_WORDS:  # "2.5 billion dollars" is the same fact as "$2.5 billion"
+        return figure(f"{core} {shown}", "amount", "amount")
+    return figure(f"{core}{shown}" if shown.startswith("-") else f"{core} {shown}", key, label)
+
+
+#: Nouns too generic to make a count a fact of its own ("the two countries", "both sides").
+GENERIC_NOUNS = frozenset(
+    map(
+        stem,
+        (
+            "country", "side", "nation", "time", "way", "thing", "part", "minister",
+            "government", "capital", "leader", "party",
+        ),
+    )
+)  # fmt: skip
+_CURRENCY_WORDS = frozenset(
+    map(stem, ("dollar", "euro", "pound", "usd", "eur", "yuan", "rouble", "ruble"))
+)
+#: First words of two-word units: "225 basis points", "3 percentage points", "40 square metres".
+_UNIT_PREFIXES = frozenset({"basis", "percentage", "square", "cubic"})
+_ADJECTIVE_ENDINGS = ("al", "ic", "ive", "ous", "able", "ible", "ful", "less", "ary")
+
+
+_HYPHENATED_UNIT = re.compile(r"((?:-[A-Za-z]+)+)(?: +([a-z][\w’'-]*))?")
+_NEXT_WORDS = re.compile(r" +((?:[\w’'-]+ +){0,3}[\w’'-]+)")
+
+
+def _noun_after(after: str) -> tuple[str, str, str]:
+    """What a number counts: (words as shown, key, label).
+
+    "two Russian journalists" -> ("Russian journalists", "journalist", "journalists");
+    "six-week war" -> ("-week war", "week", "week"); "225 basis points" -> ("basis points", ...).
+    """
+    hyphen = _HYPHENATED_UNIT.match(after)
+    if hyphen:  # "six-week war", "44-year-old guard": the unit is the hyphenated part
+        unit = hyphen.group(1)
+        noun = hyphen.group(2) or ""
+        shown = f"{unit} {noun}" if noun and noun not in STOPWORDS else unit
+        return shown, fold(unit[1:]), fold(unit[1:])
+    words = _NEXT_WORDS.match(after)
+    if not words:
+        return "", "", ""
+    tokens = words.group(1).split()
+    for n, word in enumerate(tokens):
+        low = fold(word).rstrip("'’")
+        if word[:1].isupper() or low in {"more", "other", "of", "the", "a"}:
+            continue  # "two Russian journalists": skip the adjective of nationality
+        if low in STOPWORDS or not content_tokens(low):
+            return "", "", ""
+        following = tokens[n + 1] if n + 1 < len(tokens) else ""
+        two_words = (
+            following[:1].islower()
+            and following not in STOPWORDS
+            and (low in _UNIT_PREFIXES or "-" in low or low.endswith(_ADJECTIVE_ENDINGS))
+        )
+        if two_words:  # "direct-debit customers", "basis points"
+            low = f"{low} {fold(following).rstrip(chr(39) + '’')}"
+            n += 1
+        shown = " ".join(tokens[: n + 1]).rstrip("'’")
+        return shown, " ".join(stem(w) for w in low.split()), low
+    return "", "", ""

@@ -1,0 +1,111 @@
+"""Quotes and sentences that two sources word differently: the ``wording`` difference.
+
+``[{"articles": [a, b], "texts": [ta, tb], "diff": [op, ...]}]`` with ``a`` the earlier source
+and ``diff`` a word diff (see :mod:`newsclust.wording`). Quotes of different sources that align
+(the same words edited or translated differently: "illegitimate pressure from Washington" /
+"illegal pressures on Washington") and aligned sentences that are similar but not identical.
+Entries read in story order, at most ``MAX_WORDING`` of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+
+from newsclust.sentences import content_tokens, fold, quotes, word_tokens
+from newsclust.summary.story import Doc, locate
+from newsclust.wording import quote_similarity, word_diff, word_ratio
+
+logger = logging.getLogger(__name__)
+
+#: Aligned sentences shown in ``wording`` must also share this share of their words, in order;
+#: below it a word diff is all "replace" and tells nothing.
+WORDING_MIN_RATIO = 0.45
+#: Quotes are aligned with each other above this similarity (see ``quote_similarity``).
+QUOTE_THRESHOLD = 0.45
+MAX_WORDING = 40
+#: Full quote comparisons allowed per story (texts full of stray quote marks stay fast).
+MAX_QUOTE_COMPARISONS = 10_000
+
+
+def wording(docs: list[Doc], pairs: list[tuple[int, int]]) -> list[dict]:
+    """Entries for the differently worded quotes and aligned sentences (``pairs`` of rows)."""
+    # Entries read in story order: by article pair, then where the later source has the text
+    # (a quote sorts before the sentence it stands in).
+    entries = []
+    quote_pairs = _quote_pairs(docs)
+    for a, qa, b, qb in quote_pairs:
+        where = next((s.index for s in docs[b].sentences if qb in s.text), len(docs[b].sentences))
+        entries.append(((a, b, where, 0), _entry(docs[a], qa, docs[b], qb)))
+    for i, j in pairs:
+        (doc_a, sa), (doc_b, sb) = locate(docs, i), locate(docs, j)
+        if _same_words(sa.text, sb.text) or word_ratio(sa.text, sb.text) < WORDING_MIN_RATIO:
+            continue
+        # The quote entry already shows what differs in a quoted sentence.
+        if any(
+            a == doc_a.order and b == doc_b.order and qa in sa.text and qb in sb.text
+            for a, qa, b, qb in quote_pairs
+        ):
+            continue
+        key = (doc_a.order, doc_b.order, sb.index, 1)
+        entries.append((key, _entry(doc_a, sa.text, doc_b, sb.text)))
+    entries.sort(key=lambda e: (e[0], e[1]["texts"]))
+    if len(entries) > MAX_WORDING:
+        logger.debug("wording: keeping %d of %d aligned pairs", MAX_WORDING, len(entries))
+    return [entry for _, entry in entries[:MAX_WORDING]]
+
+
+def _quote_pairs(docs: list[Doc]) -> list[tuple[int, str, int, str]]:
+    """Aligned quotes worded differently: (article a order, quote a, article b order, quote b).
+
+    Each quote is paired with its best counterpart in the earliest source that has one. Only
+    quotes sharing at least two word stems (one for very short quotes) are compared in full: an
+    index of quotes by stem finds those without trying every pair of quotes in a big story.
+    """
+    flat = [(d.order, q) for d in docs for q in quotes(d.article.text or "")]
+    if len(flat) < 2:
+        return []
+    stems = [set(content_tokens(q)) for _, q in flat]
+    quotes_with: dict[str, list[int]] = defaultdict(list)
+    for i, quote_stems in enumerate(stems):
+        for token in quote_stems:
+            quotes_with[token].append(i)
+    pairs, budget = [], MAX_QUOTE_COMPARISONS
+    for j, (b, qb) in enumerate(flat):
+        if budget <= 0:
+            logger.info("quotes: comparison budget spent; later quotes left unaligned")
+            break
+        # Stems shared with each quote of an earlier source.
+        shared = Counter(i for token in stems[j] for i in quotes_with[token] if flat[i][0] < b)
+        candidates = sorted(
+            i
+            for i, n in shared.items()
+            if n >= (1 if min(len(stems[i]), len(stems[j])) <= 2 else 2)
+        )
+        by_article: dict[int, list[int]] = defaultdict(list)
+        for i in candidates:
+            by_article[flat[i][0]].append(i)
+        for a in sorted(by_article):
+            budget -= len(by_article[a])
+            similarity, _, qa = max(
+                (quote_similarity(flat[i][1], qb, floor=QUOTE_THRESHOLD), -i, flat[i][1])
+                for i in by_article[a]
+            )
+            if similarity >= QUOTE_THRESHOLD:
+                if not _same_words(qa, qb):
+                    pairs.append((a, qa, b, qb))
+                break  # paired with the earliest source that has it (even if identical)
+    return pairs
+
+
+def _same_words(a: str, b: str) -> bool:
+    """Equal but for case, accents and punctuation: nothing worth a diff."""
+    return fold(" ".join(word_tokens(a))) == fold(" ".join(word_tokens(b)))
+
+
+def _entry(doc_a: Doc, text_a: str, doc_b: Doc, text_b: str) -> dict:
+    return {
+        "articles": [doc_a.id, doc_b.id],
+        "texts": [text_a, text_b],
+        "diff": word_diff(text_a, text_b),
+    }

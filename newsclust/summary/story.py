@@ -1,0 +1,85 @@
+"""A story's articles as the summarizer reads them.
+
+Articles in story order (date, undated last, then id: the output must not depend on the input
+order), each split into sentences with the names every sentence mentions. Sentences are also
+numbered story-wide, in that order: a sentence's *row*, its index in the similarity matrix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
+
+from newsclust.entities import Entity, extract_entities
+from newsclust.models import Article
+from newsclust.sentences import Sentence, iter_sentences
+
+logger = logging.getLogger(__name__)
+
+#: Caps that keep the all-pairs sentence similarity small for big stories (leads matter most).
+MAX_SENTENCES_PER_ARTICLE = 80
+MAX_SENTENCES_TOTAL = 3000
+
+_NAME_KINDS = ("person", "place", "org", "other")
+
+
+@dataclass(slots=True)
+class Doc:
+    """One article of the story, split and annotated.
+
+    ``order`` is its place in story order; rows ``offset`` to ``end`` are its sentences;
+    ``mentions[i]`` are the names (not the numbers) in ``sentences[i]``.
+    """
+
+    article: Article
+    order: int
+    sentences: list[Sentence]
+    mentions: list[tuple[Entity, ...]]
+    offset: int
+
+    @property
+    def id(self) -> str:
+        return self.article.id
+
+    @property
+    def end(self) -> int:
+        return self.offset + len(self.sentences)
+
+
+def story_order(articles: Sequence[Article]) -> list[Article]:
+    return sorted(articles, key=lambda a: (a.date is None, a.date or dt.date.min, a.id))
+
+
+def read_story(articles: Sequence[Article]) -> list[Doc]:
+    """The articles in story order, split into sentences (a big story keeps only the leads)."""
+    ordered = story_order(articles)
+    per_article = max(10, min(MAX_SENTENCES_PER_ARTICLE, MAX_SENTENCES_TOTAL // len(ordered)))
+    docs, offset = [], 0
+    for order, article in enumerate(ordered):
+        sentences = list(islice(iter_sentences(article.text or ""), per_article + 1))
+        if len(sentences) > per_article:
+            logger.debug("article %s: using its first %d sentences", article.id, per_article)
+            sentences = sentences[:per_article]
+        mentions = [_names(s.text) for s in sentences]
+        docs.append(Doc(article, order, sentences, mentions, offset))
+        offset += len(sentences)
+    return docs
+
+
+@lru_cache(maxsize=20_000)
+def _names(sentence: str) -> tuple[Entity, ...]:
+    # Cached: a story that grows (cron mode) is summarised again with the same sentences.
+    return tuple(e for e in extract_entities(sentence) if e.kind in _NAME_KINDS)
+
+
+def locate(docs: list[Doc], row: int) -> tuple[Doc, Sentence]:
+    """The article and sentence of a row."""
+    # The last doc starting at or before the row holds it (an empty doc shares its offset with
+    # the doc after it, which comes later in the list).
+    doc = docs[bisect_right([d.offset for d in docs], row) - 1]
+    return doc, doc.sentences[row - doc.offset]
