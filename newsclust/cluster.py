@@ -604,6 +604,27 @@ class StoryClusterer:
 
     # ----------------------------------------------------------------- explain
 
+    def _time_detail(self, f: _Features) -> str:
+        """Which dates decided the time factor, in words."""
+        a, b = f.dates[0], f.dates[1]
+        wa, wb = f.date_weights[0], f.date_weights[1]
+        best = None
+        for i in np.flatnonzero(a != _NO_DATE):
+            for j in np.flatnonzero(b != _NO_DATE):
+                gap = abs(int(a[i] - b[j]))
+                score = wa[i] * wb[j] * float(self._decay(np.array([gap]))[0])
+                if best is None or score > best[0]:
+                    best = (score, gap, wa[i] * wb[j], i == 0 and j == 0)
+        if best is None:
+            return "no dates to compare: no evidence either way (factor 1)"
+        _, gap, weight, both_published = best
+        parts = []
+        if a[0] != _NO_DATE and b[0] != _NO_DATE:
+            parts.append(f"published {abs(int(a[0] - b[0]))} days apart")
+        if not both_published:
+            parts.append(f"dates in the texts {gap} days apart (trusted {weight:.2f})")
+        return "; ".join(parts) + "; multiplies the sum"
+
     def _shared_entities(self, f: _Features) -> list[str]:
         """Entities both documents mention, as the first wrote them, most telling first.
 
@@ -632,14 +653,14 @@ class StoryClusterer:
         text, entities, closeness, gaps = self._pair_components(f, zero, one)
         factor = float(self._time_factor(closeness)[0])
         shared = self._shared_entities(f)
-        gap = "unknown" if np.isnan(gaps[0]) else f"{int(gaps[0])} days"
+        time_detail = self._time_detail(f)
         components = (
             Component("text", float(text[0]), self.text_weight,
                       float(text[0]) * self.text_weight, "tf-idf cosine of title + body"),
             Component("entities", float(entities[0]), self.entity_weight,
                       float(entities[0]) * self.entity_weight,
                       "shared: " + "; ".join(shared[:20]) if shared else "none shared"),
-            Component("time", factor, 1.0, factor, f"date gap {gap} (multiplies the sum)"),
+            Component("time", factor, 1.0, factor, time_detail),
         )
         similarity = float(self._combine(text, entities, closeness)[0])
         same = None
