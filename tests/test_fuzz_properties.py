@@ -283,10 +283,19 @@ def test_dates_any_text(text):
 
 
 @FUZZ
-@given(texts=st.lists(awkward_text, max_size=6), k=st.integers(1, 6))
+@given(texts=st.lists(awkward_text, min_size=1, max_size=6), k=st.integers(1, 6))
 def test_shingling_any_text(texts, k):
     batch = shingle_batch(texts, k)
     assert len(batch.offsets) == len(texts) + 1
     assert list(batch.token_counts) == [len(tokenize(t)) for t in texts]
-    for text in texts:
-        assert fold_text(fold_text(text)) == fold_text(text) or isinstance(fold_text(text), str)
+    assert all(isinstance(fold_text(text), str) for text in texts)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="shingle_batch([]) returns token_counts of length 1 (doc_starts starts from [0] "
+    "even with no documents); callers guard against empty batches today",
+)
+def test_shingling_an_empty_batch():
+    batch = shingle_batch([], 3)
+    assert len(batch.offsets) == 1 and len(batch.token_counts) == 0
