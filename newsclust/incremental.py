@@ -115,8 +115,10 @@ class UpdateResult:
 
     @property
     def changed(self) -> bool:
-        """Anything a cron user should hear about (new or grown stories, copies, skips)."""
-        return bool(self.new_stories or self.grown_stories or self.new_copies or self.skipped)
+        """Anything a cron user should hear about (new, grown or removed stories, copies,
+        skipped inputs)."""
+        return bool(self.new_stories or self.grown_stories or self.new_copies or self.skipped
+                    or self.removed_stories)
 
     def report(self) -> Report:
         """The new and grown stories as a batch Report, for the batch renderers."""
@@ -633,15 +635,18 @@ class _Update:
             if canonical is not None:
                 clusters[story_of_leader[canonical]].append(aid)
         old_story = {a.article.id: a.story for a in stored}
+        # A re-read article (its file changed) votes for the story it was in, so that a story
+        # keeps its id when one of its files is edited.
+        prior_story = {a.article.id: a.story for a in replaced}
         old_ids = sorted(affected)
         taken = set(old_ids) | self._existing_ids(clusters, members)
-        ids = _stable_ids(clusters, old_story, members, taken)
+        ids = _stable_ids(clusters, {**prior_story, **old_story}, members, taken)
         self._time("cluster", t)
         logger.info("cluster: %d articles in %d stories re-clustered with %d new articles "
                     "into %d stories", len(stored), len(affected), len(new), len(clusters))
         return _Plan(dict(zip(ids, clusters, strict=True)), members, canonical_of, seen,
                      old_story, {a.article.id: a for a in stored}, set(old_ids),
-                     {a.id for a in new}, dedup)
+                     {a.id for a in new}, dedup, prior_story)
 
     def _existing_ids(self, clusters: list[list[str]], members: dict[str, Article]) -> set[str]:
         """Stored story ids a fresh id might collide with (the ids fresh ids are made of)."""
@@ -742,7 +747,7 @@ class _Update:
         for sid in sorted(plan.stories):
             story = plan.stories[sid]
             added = sorted(a for a in plan.clusters[sid]
-                           if a in plan.new_ids or plan.old_story.get(a) != sid)
+                           if plan.prior_story.get(a) != sid and plan.old_story.get(a) != sid)
             if sid not in plan.old_ids:
                 result.new_stories.append(story)
             elif added:
@@ -794,6 +799,7 @@ class _Plan:
     old_ids: set[str]  # the stored stories re-clustered
     new_ids: set[str]  # this run's article ids
     dedup: _Dedup
+    prior_story: dict[str, str]  # re-read article id → the story it was in before
     stories: dict[str, Story] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

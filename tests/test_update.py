@@ -108,6 +108,27 @@ def test_a_touched_file_is_not_reread_and_a_changed_one_replaces_its_article(tmp
     store.close()
 
 
+def test_an_edited_feed_keeps_story_ids_and_reports_a_story_that_lost_its_only_article(
+        tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    feed = inbox / "feed.jsonl"
+    lines = (SAMPLES / "feeds" / "newsdesk.jsonl").read_text(encoding="utf-8").splitlines()
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = tmp_path / "news.db"
+    first = _update(db, inbox)
+    before = _membership(db)
+    dropped = json.loads(lines[0])["id"]
+    feed.write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")
+    second = _update(db, inbox)
+    after = _membership(db)
+    assert second.stats["articles_replaced"] == first.stats["articles_added"]
+    assert not second.new_stories and not second.grown_stories
+    gone = [sid for sid, ids in before.items() if ids == {dropped}]
+    assert second.removed_stories == gone and second.changed
+    assert {sid: ids - {dropped} for sid, ids in before.items() if sid not in gone} == after
+
+
 def test_bad_inputs_are_reported_once(tmp_path):
     inbox = _copy(["bad", "quake"], tmp_path / "in")
     db = tmp_path / "news.db"
