@@ -231,7 +231,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", type=int, default=100_000)
     parser.add_argument("--new", type=int, default=1000)
-    parser.add_argument("--windows", type=int, nargs="+", default=[2, 7])
+    parser.add_argument("--windows", type=int, nargs="+", default=[3, 7])
     parser.add_argument("--no-summaries", action="store_true")
     parser.add_argument("--child", nargs=4, metavar=("DB", "INBOX", "WINDOW", "SUMMARIZE"),
                         help=argparse.SUPPRESS)

@@ -63,7 +63,7 @@ CRASH_STAGES = ("locked", "loaded", "deduplicated", "clustered", "summarized", "
 #: MinHash parameters the stored signatures depend on (a mismatch would compare apples and
 #: pears, so the store refuses it). The numbers are NearDuplicateFinder's defaults.
 NUM_PERM = 128
-DEFAULT_WINDOW_DAYS = 7
+DEFAULT_WINDOW_DAYS = 3
 
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -385,7 +385,9 @@ def _dedup(store: StoryStore, articles: Sequence[Article], replaced: Sequence[St
 #: Stored articles (per new article) whose stories join the neighbourhood for shared names.
 NEIGHBOURS = 5
 #: A term in more than this share of the stored articles (or more than 5) finds nobody.
-MAX_TERM_SHARE = 0.002
+MAX_TERM_SHARE = 0.0005
+#: Only the rarest terms of each new article are looked up (bounds the postings fetched).
+QUERY_TERMS = 16
 #: At least this many shared rare terms make a neighbour.
 MIN_SHARED_TERMS = 3
 
@@ -403,6 +405,9 @@ def _lexical_neighbours(store: StoryStore, articles: Sequence[Article]) -> list[
     total = max(store.counts()["articles"], 1)
     cap = max(5, MAX_TERM_SHARE * total)
     rare = {t: c for t, c in counts.items() if c <= cap}
+    for aid, ts in terms.items():
+        terms[aid] = sorted((t for t in ts if t in rare), key=lambda t: (rare[t], t))[:QUERY_TERMS]
+    rare = {t: rare[t] for ts in terms.values() for t in ts}
     postings: dict[str, list[int]] = defaultdict(list)
     for term, row in store.term_postings(rare):
         postings[term].append(row)
