@@ -74,7 +74,6 @@ from newsclust.models import Article, DupGroup
 from newsclust.shingle import (
     ShingleBatch,
     fmix64,
-    gather,
     minhash_signatures,
     permutations,
     shingle_batch,
@@ -228,6 +227,18 @@ def _concat(batches: list[ShingleBatch]) -> ShingleBatch:
         np.concatenate([b.token_counts for b in batches]),
         np.concatenate([b.exact for b in batches]),
     )
+
+
+def _select(batch: ShingleBatch, docs: np.ndarray) -> ShingleBatch:
+    """The documents ``docs`` (sorted) of ``batch``; a byte mask, not an index per shingle,
+    because at 100k documents an int64 index of every shingle is most of the peak memory."""
+    keep = np.zeros(len(batch), dtype=bool)
+    keep[docs] = True
+    sizes = np.diff(batch.offsets)[docs]
+    offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    values = batch.shingles[np.repeat(keep, np.diff(batch.offsets))]
+    return ShingleBatch(values, offsets, batch.token_counts[docs], batch.exact[docs])
 
 
 def fingerprint(
@@ -430,29 +441,28 @@ class _ShingleSets:
         return self.sizes[self.position[rows]]
 
 
-def _required_jaccard(small: np.ndarray, large: np.ndarray, threshold: float,
-                      containment: float) -> np.ndarray:
-    """The lowest Jaccard similarity at which a pair of these set sizes could be joined.
+def _required_jaccard(small_bound: np.ndarray, threshold: float) -> np.ndarray:
+    """The lowest Jaccard similarity at which a pair could be joined, given an upper bound on
+    the size of its smaller set (the shingle count with repeats, known before sets are built).
 
-    Containment c of the smaller set (size m) in the larger (size L) means Jaccard
-    ``c m / (m + L - c m)``; it only counts when m >= MIN_CONTAINMENT_SHINGLES.
+    Containment joins need Jaccard >= MIN_CONTAINMENT_JACCARD and a smaller set of at least
+    MIN_CONTAINMENT_SHINGLES; any join needs MIN_NEAR_SHINGLES. An upper bound on the size only
+    makes these tests more permissive, never less.
     """
-    via_containment = containment * small / np.maximum(small + large - containment * small, 1)
-    via_containment = np.maximum(via_containment, MIN_CONTAINMENT_JACCARD)
-    eligible = small >= MIN_CONTAINMENT_SHINGLES
-    need = np.where(eligible, np.minimum(threshold, via_containment), threshold)
-    return np.where(small >= MIN_NEAR_SHINGLES, need, np.inf)  # too small: never near-joined
+    need = np.where(small_bound >= MIN_CONTAINMENT_SHINGLES,
+                    min(threshold, MIN_CONTAINMENT_JACCARD), threshold)
+    return np.where(small_bound >= MIN_NEAR_SHINGLES, need, np.inf)  # too small: never joined
 
 
-def _prefilter(pairs: np.ndarray, signatures: np.ndarray, small: np.ndarray, large: np.ndarray,
-               threshold: float, containment: float) -> np.ndarray:
+def _prefilter(pairs: np.ndarray, signatures: np.ndarray, small_bound: np.ndarray,
+               threshold: float) -> np.ndarray:
     """Mask of pairs whose MinHash estimate leaves a real chance of being joined.
 
     The estimate is the share of equal signature values, a binomial with standard deviation
     sqrt(s (1 - s) / num_perm); we drop a pair when it is more than PREFILTER_SIGMAS deviations
     below the similarity it would need.
     """
-    need = _required_jaccard(small, large, threshold, containment)
+    need = _required_jaccard(small_bound, threshold)
     bounded = np.minimum(need, 1.0)
     margin = PREFILTER_SIGMAS * np.sqrt(bounded * (1 - bounded) / signatures.shape[1])
     keep = np.empty(len(pairs), dtype=bool)
@@ -651,11 +661,14 @@ class NearDuplicateFinder:
         """Verified edges among LSH candidate ``pairs`` (rows); old rows are re-shingled."""
         if len(pairs) == 0:
             return _Edges.empty(), 0
-        sets = self._shingle_sets(np.unique(pairs), batch, rows)
-        size_a, size_b = sets.size_of(pairs[:, 0]), sets.size_of(pairs[:, 1])
-        small, large = np.minimum(size_a, size_b), np.maximum(size_a, size_b)
-        plausible = pairs[_prefilter(pairs, self.fingerprints_, small, large,
-                                     self.threshold, self.containment)]
+        # Shingles with repeats, an upper bound on the set size, from the word count.
+        bound = np.maximum(self._words.astype(np.int64) - self.shingle_size + 1,
+                           (self._words > 0).astype(np.int64))
+        small_bound = np.minimum(bound[pairs[:, 0]], bound[pairs[:, 1]])
+        plausible = pairs[_prefilter(pairs, self.fingerprints_, small_bound, self.threshold)]
+        if len(plausible) == 0:
+            return _Edges.empty(), len(pairs)
+        sets = self._shingle_sets(np.unique(plausible), batch, rows)
         accept, _, similarity = verify(plausible, sets, self.threshold, self.containment)
         kept = plausible[accept]
         return _Edges(kept[:, 0], kept[:, 1], similarity[accept]), len(pairs)
@@ -667,10 +680,10 @@ class NearDuplicateFinder:
         old, new = needed[needed < base], needed[needed >= base]
         texts = [self._articles[i].text for i in old]
         redone = [shingle_batch(texts[s:e], self.shingle_size) for s, e in _batches(texts)]
-        batch = _concat([*redone, batch])
-        local = np.concatenate([np.arange(len(old)), len(old) + new - base])
-        values, offsets = gather(batch, local)
+        selected = _concat([*redone, _select(batch, new - base)])
+        values, offsets = selected.shingles, selected.offsets
         return _ShingleSets(values, offsets, np.concatenate([old, new]), len(self.ids_))
+
 
     # -- results --
 

@@ -248,16 +248,6 @@ def shingle_batch(texts: Sequence[str], k: int) -> ShingleBatch:
     return ShingleBatch(values, offsets, token_counts, exact)
 
 
-def gather(batch: ShingleBatch, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The shingles of the documents ``docs`` of ``batch`` as their own (values, offsets)."""
-    docs = np.asarray(docs, dtype=np.int64)
-    sizes = batch.offsets[docs + 1] - batch.offsets[docs]
-    offsets = np.zeros(len(docs) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    take = np.repeat(batch.offsets[docs] - offsets[:-1], sizes) + np.arange(offsets[-1])
-    return batch.shingles[take], offsets
-
-
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """datasketch's ``affine32`` permutation parameters ``(a, b)`` for ``num_perm`` and ``seed``.
 
