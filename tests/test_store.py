@@ -233,3 +233,20 @@ def test_readonly_open_of_a_missing_database_says_how_to_make_one(tmp_path):
     with pytest.raises(StoreError, match="run 'newsclust update"):
         open_store(tmp_path / "none.db", readonly=True)
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_large_database_is_integrity_checked_once_a_day(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "CHECK_ALWAYS_BYTES", 0)  # every database is "large"
+    path = tmp_path / "news.db"
+    open_store(path).close()
+    first = open_store(path)
+    assert first.checked and first.get_meta("last_check")
+    first.close()
+    second = open_store(path)
+    assert not second.checked  # checked less than a day ago
+    with second.transaction():
+        second.set_meta("last_check", "2000-01-01T00:00:00+00:00")
+    second.close()
+    third = open_store(path)
+    assert third.checked
+    third.close()
