@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -35,13 +36,19 @@ class InputFile:
     relative: str
 
 
+# Control characters (a newline, an escape that drives the terminal) and bidirectional
+# overrides (which make "report\u202etxt.exe" read as "reportexe.txt") in file names.
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def _shown(path: Path | str) -> str:
-    """A path as text that can be printed: bytes that are not UTF-8 in a file name (Python
-    keeps them as lone surrogates, which no output can encode) are written as ``\\xe9``."""
+    """A path as text that can be printed on one line as it is: bytes that are not UTF-8 in
+    a file name (Python keeps them as lone surrogates, which no output can encode) are
+    written as ``\\xe9``, control and bidirectional characters as ``\\n`` or ``\\u202e``."""
     text = str(path)
-    if text.isascii():
-        return text
-    return os.fsencode(text).decode("utf-8", "backslashreplace")
+    if not text.isascii():
+        text = os.fsencode(text).decode("utf-8", "backslashreplace")
+    return _UNSHOWABLE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def _stat_problem(exc: OSError) -> str:

@@ -426,13 +426,19 @@ def make_awkward_names(folder: Path) -> list[Expected]:
     (folder / "报道.txt").write_text(english(1))
     # A Latin-1 file name: bytes that are not UTF-8 (Python sees lone surrogates).
     (folder / os.fsdecode(b"caf\xe9 report.txt")).write_text(english(2))
+    # Control characters and a right-to-left override in a name: shown escaped, on one line,
+    # so "report\u202etxt.md" cannot pass for "reportdm.txt" nor an escape drive the terminal.
     (folder / "tab\tand\nnewline.txt").write_text(english(3))
+    (folder / "colour\x1b[31m.txt").write_text(english(4))
+    (folder / "report\u202etxt.md").write_text(english(5))
     return [
         article("city council vote.txt"),
         article("Zürich – café.txt"),
         article("报道.txt"),
         article("caf\\xe9 report.txt"),  # shown with a backslash escape
-        article("tab\tand\nnewline.txt"),
+        article("tab\\tand\\nnewline.txt"),
+        article("colour\\x1b[31m.txt"),
+        article("report\\u202etxt.md"),
     ]
 
 
@@ -764,12 +770,14 @@ def test_article_over_the_size_cap_is_skipped_with_a_reason(tmp_path, monkeypatc
 # --- the real command line over everything at once ----------------------------------------
 
 
-def run_cli(*args: str | Path, cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess:
-    """``python -m newsclust cluster ARGS --format json`` with no config but the defaults."""
+def run_cli(
+    *args: str | Path, cwd: Path, timeout: float = 180, fmt: str = "json"
+) -> subprocess.CompletedProcess:
+    """``python -m newsclust cluster ARGS --format FMT`` with no config but the defaults."""
     env = {**os.environ, "XDG_CONFIG_HOME": str(cwd / "no-config"), "NO_COLOR": "1"}
     env = {k: v for k, v in env.items() if not k.startswith("NEWSCLUST_")}
     return subprocess.run(
-        [sys.executable, "-m", "newsclust", "cluster", *map(str, args), "--format", "json"],
+        [sys.executable, "-m", "newsclust", "cluster", *map(str, args), "--format", fmt],
         capture_output=True,
         encoding="utf-8",
         timeout=timeout,
@@ -790,9 +798,14 @@ def hostile_corpus(root: Path) -> dict[str, Expected]:
 
 
 @pytest.fixture(scope="module")
-def corpus_run(tmp_path_factory):
+def corpus(tmp_path_factory) -> tuple[Path, dict[str, Expected]]:
     root = tmp_path_factory.mktemp("hostile") / "corpus"
-    expected = hostile_corpus(root)
+    return root, hostile_corpus(root)
+
+
+@pytest.fixture(scope="module")
+def corpus_run(corpus):
+    root, expected = corpus
     started = time.perf_counter()
     result = run_cli(root, cwd=root.parent)
     return root, expected, result, time.perf_counter() - started
@@ -880,6 +893,19 @@ def test_cli_stderr_holds_only_newsclust_lines_for_an_article_without_names(tmp_
 def test_cli_over_the_hostile_corpus_is_quick(corpus_run):
     *_, seconds = corpus_run
     assert seconds < 60
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_every_output_format_survives_the_hostile_corpus(corpus, fmt):
+    root, expected = corpus
+    result = run_cli(root, cwd=root.parent, fmt=fmt)
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    if fmt == "text":
+        # The skipped list: one line per input, whatever its file name holds.
+        lines = result.stdout.split("Skipped (", 1)[1].splitlines()[1:]
+        skipped_count = sum(1 for want in expected.values() if want.outcome == "skipped")
+        assert len([line for line in lines if line.startswith(f"  {root}")]) == skipped_count
 
 
 @needs_posix
