@@ -782,6 +782,7 @@ class _Update:
             "new_copies": len(self.result.new_copies),
             "removed_stories": len(self.result.removed_stories),
             "stories_reclustered": len(plan.old_ids) if plan else 0,
+            "articles_reclustered": len(plan.members) if plan else 0,
             "skipped": len(self.result.skipped),
             **{k: v for k, v in self.result.stats.items() if k.startswith("expired")},
             # the totals render.headline expects, over the whole database
