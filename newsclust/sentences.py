@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = [
     "Sentence",
+    "content_stems",
     "content_tokens",
     "fold",
     "iter_sentences",
@@ -26,6 +27,7 @@ __all__ = [
     "split_paragraph",
     "split_sentences",
     "stem",
+    "word_stems",
     "word_tokens",
 ]
 
@@ -143,7 +145,17 @@ def _content_stem(word: str) -> str:
 
 def content_tokens(text: str) -> list[str]:
     """Stems of the topical words of ``text`` (stopwords and 1-letter words removed)."""
-    return [t for t in map(_content_stem, word_tokens(text)) if t]
+    return word_stems(word_tokens(text))
+
+
+def word_stems(words: Iterable[str]) -> list[str]:
+    """:func:`content_tokens` of words already split by :func:`word_tokens`."""
+    return [t for t in map(_content_stem, words) if t]
+
+
+def content_stems(text: str) -> set[str]:
+    """The set of :func:`content_tokens` of ``text``, each distinct word stemmed once."""
+    return set(map(_content_stem, set(word_tokens(text)))) - {""}
 
 
 def _is_abbreviation_end(paragraph: str, dot: int) -> bool:

@@ -21,6 +21,8 @@ from newsclust.sentences import content_tokens, fold
 __all__ = ["diff_tokens", "join_tokens", "quote_similarity", "word_diff", "word_ratio"]
 
 _TOKEN = re.compile(r"\w+(?:['’\-.]\w+)*|[^\w\s]", re.UNICODE)
+#: Tokens written without a space before them.
+_CLOSING = re.compile(r"[,.;:!?)\]”’%]")
 
 
 def diff_tokens(text: str) -> list[str]:
@@ -32,7 +34,7 @@ def join_tokens(tokens: list[str]) -> str:
     """Join tokens with spaces, without a space before closing punctuation."""
     out = ""
     for token in tokens:
-        if out and not re.fullmatch(r"[,.;:!?)\]”’%]", token) and not out.endswith(("(", "“")):
+        if out and not _CLOSING.fullmatch(token) and not out.endswith(("(", "“")):
             out += " "
         out += token
     return out
@@ -60,18 +62,31 @@ def word_diff(a: str, b: str) -> list[dict[str, str]]:
 
 
 @lru_cache(maxsize=20_000)
-def _features(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
-    """Folded words (punctuation dropped) and the set of content stems of ``text``."""
-    words = tuple(_folded(t) for t in diff_tokens(text) if t[0].isalnum() or t[0] == "_")
-    return words, frozenset(content_tokens(text))
+def _folded_words(text: str) -> tuple[str, ...]:
+    """Folded words of ``text``, punctuation dropped."""
+    return tuple(_folded(t) for t in diff_tokens(text) if t[0].isalnum() or t[0] == "_")
 
 
-def word_ratio(a: str, b: str) -> float:
-    """Share of words in common, in order (difflib ratio over word tokens, punctuation ignored)."""
-    wa, wb = _features(a)[0], _features(b)[0]
+@lru_cache(maxsize=20_000)
+def _stem_set(text: str) -> frozenset[str]:
+    return frozenset(content_tokens(text))
+
+
+def word_ratio(a: str, b: str, *, floor: float = 0.0) -> float:
+    """Share of words in common, in order (difflib ratio over word tokens, punctuation ignored).
+
+    Values below ``floor`` are not needed exactly: when a cheap upper bound of the ratio is
+    already below it, that bound is returned instead of running the (slow) sequence matcher.
+    """
+    wa, wb = _folded_words(a), _folded_words(b)
     if not wa or not wb:
         return 0.0
-    return difflib.SequenceMatcher(None, wa, wb, autojunk=False).ratio()
+    matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
+    for bound in (matcher.real_quick_ratio, matcher.quick_ratio):
+        upper = bound()
+        if upper < floor:
+            return upper
+    return matcher.ratio()
 
 
 def quote_similarity(a: str, b: str, *, floor: float = 0.0) -> float:
@@ -83,12 +98,12 @@ def quote_similarity(a: str, b: str, *, floor: float = 0.0) -> float:
     (slow) sequence matcher is skipped when its cheap upper bound cannot beat the stem overlap or
     the floor.
     """
-    sa, sb = _features(a)[1], _features(b)[1]
+    sa, sb = _stem_set(a), _stem_set(b)
     shared = len(sa & sb)
     if not shared:
         return 0.0
     jaccard = shared / len(sa | sb)
-    wa, wb = _features(a)[0], _features(b)[0]
+    wa, wb = _folded_words(a), _folded_words(b)
     matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
     if matcher.real_quick_ratio() <= max(jaccard, floor) or matcher.quick_ratio() <= max(
         jaccard, floor

@@ -117,7 +117,7 @@ def _sentence_tokens(doc: Doc, s: Sentence, name_index: dict[str, int]) -> list[
     # token, and a long name ("Recep Tayyip Erdogan") does not outweigh the rest of the sentence.
     mentions = [e for e in doc.mentions[s.index] if e.text in name_index]
     name_words = {t for e in mentions for t in _name_tokens(e.text)}
-    tokens = [t for t in content_tokens(s.text) if t not in name_words]
+    tokens = [t for t in doc.stems[s.index] if t not in name_words]
     return tokens + [f"@{name_index[e.text]}" for e in mentions]
 
 

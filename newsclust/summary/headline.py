@@ -13,20 +13,18 @@ import re
 import numpy as np
 
 from newsclust.models import Article
-from newsclust.sentences import Sentence, content_tokens
+from newsclust.sentences import Sentence, content_stems
 from newsclust.summary.story import Doc, locate
 
 
 def story_title(docs: list[Doc], score: np.ndarray) -> str:
     titled = [(d, strip_site(d.article.title)) for d in docs if (d.article.title or "").strip()]
     if len(titled) > 1:
-        bags = {
-            d.id: set(content_tokens(f"{d.article.title or ''} {d.article.text}")) for d in docs
-        }
+        bags = {d.id: content_stems(f"{d.article.title or ''} {d.article.text}") for d in docs}
 
         def representativeness(item: tuple[Doc, str]) -> float:
             doc, title = item
-            words = set(content_tokens(title))
+            words = content_stems(title)
             if not words:
                 return 0.0
             others = [bags[d.id] for d in docs if d is not doc]

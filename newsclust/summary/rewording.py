@@ -39,7 +39,9 @@ def wording(docs: list[Doc], pairs: list[tuple[int, int]]) -> list[dict]:
         entries.append(((a, b, where, 0), _entry(docs[a], qa, docs[b], qb)))
     for i, j in pairs:
         (doc_a, sa), (doc_b, sb) = locate(docs, i), locate(docs, j)
-        if _same_words(sa.text, sb.text) or word_ratio(sa.text, sb.text) < WORDING_MIN_RATIO:
+        if _same_words(sa.text, sb.text):
+            continue
+        if word_ratio(sa.text, sb.text, floor=WORDING_MIN_RATIO) < WORDING_MIN_RATIO:
             continue
         # The quote entry already shows what differs in a quoted sentence.
         if any(

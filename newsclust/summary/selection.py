@@ -14,6 +14,7 @@ summary is the lead (:func:`lead_sentences`).
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from newsclust.sentences import STOPWORDS, Sentence, iter_sentences, word_tokens
 from newsclust.summary.alignment import ALIGN_THRESHOLD, SentenceMatrix, earliest_counterpart
@@ -31,13 +32,15 @@ def scores(docs: list[Doc], matrix: SentenceMatrix) -> np.ndarray:
     central = np.zeros(n_rows)
     if matrix.vectors is not None:
         # Centroid of the articles (each normalised, so long articles do not outweigh short ones).
+        rows_of_doc = sparse.csr_matrix(
+            (np.ones(n_rows), (matrix.owner, np.arange(n_rows))), shape=(len(docs), n_rows)
+        )
+        doc_sums = (rows_of_doc @ matrix.vectors).toarray()
         centroid = np.zeros(matrix.vectors.shape[1])
-        for doc in docs:
-            if doc.sentences:
-                vec = np.asarray(matrix.vectors[doc.offset : doc.end].sum(axis=0)).ravel()
-                norm = np.linalg.norm(vec)
-                if norm:
-                    centroid += vec / norm
+        for vec in doc_sums:
+            norm = np.linalg.norm(vec)
+            if norm:
+                centroid += vec / norm
         norm = np.linalg.norm(centroid)
         if norm:
             central = matrix.vectors @ (centroid / norm)
@@ -46,7 +49,7 @@ def scores(docs: list[Doc], matrix: SentenceMatrix) -> np.ndarray:
     score = 0.45 * support + 0.35 * central + 0.2 * position
     for doc in docs:
         for s in doc.sentences:
-            if poor_summary_sentence(s, len(word_tokens(s.text))):
+            if poor_summary_sentence(s, doc.n_words[s.index]):
                 score[doc.offset + s.index] -= 1.0
     return score
 

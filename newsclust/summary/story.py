@@ -17,7 +17,7 @@ from itertools import islice
 
 from newsclust.entities import Entity, extract_entities
 from newsclust.models import Article
-from newsclust.sentences import Sentence, iter_sentences
+from newsclust.sentences import Sentence, iter_sentences, word_stems, word_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -32,14 +32,17 @@ _NAME_KINDS = ("person", "place", "org", "other")
 class Doc:
     """One article of the story, split and annotated.
 
-    ``order`` is its place in story order; rows ``offset`` to ``end`` are its sentences;
-    ``mentions[i]`` are the names (not the numbers) in ``sentences[i]``.
+    ``order`` is its place in story order; rows ``offset`` to ``end`` are its sentences. For
+    ``sentences[i]``: ``mentions[i]`` are the names (not the numbers) in it, ``stems[i]`` the
+    stems of its topical words, ``n_words[i]`` its number of words.
     """
 
     article: Article
     order: int
     sentences: list[Sentence]
     mentions: list[tuple[Entity, ...]]
+    stems: list[list[str]]
+    n_words: list[int]
     offset: int
 
     @property
@@ -65,8 +68,18 @@ def read_story(articles: Sequence[Article]) -> list[Doc]:
         if len(sentences) > per_article:
             logger.debug("article %s: using its first %d sentences", article.id, per_article)
             sentences = sentences[:per_article]
-        mentions = [_names(s.text) for s in sentences]
-        docs.append(Doc(article, order, sentences, mentions, offset))
+        words = [word_tokens(s.text) for s in sentences]
+        docs.append(
+            Doc(
+                article,
+                order,
+                sentences,
+                mentions=[_names(s.text) for s in sentences],
+                stems=[word_stems(w) for w in words],
+                n_words=[len(w) for w in words],
+                offset=offset,
+            )
+        )
         offset += len(sentences)
     return docs
 
