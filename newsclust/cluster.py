@@ -119,8 +119,9 @@ def _title_segments(title: str | None) -> list[str]:
 def _repeated_chrome(docs: list[set[str]], days: np.ndarray, min_docs: int, min_span: int):
     """Strings occurring in >= min_docs documents spread over more than min_span days.
 
-    Undated documents count as spread out: without a date we cannot tell syndication from chrome,
-    and a line repeated in several undated documents is far more often chrome.
+    Without dates, syndication cannot be told from chrome by time, so a string is chrome when
+    it occurs in twice as many documents: the few copies of one report that survive
+    deduplication stay content, a site's template (repeated on every page) does not.
     """
     where: dict[str, list[int]] = defaultdict(list)
     for i, items in enumerate(docs):
@@ -131,7 +132,8 @@ def _repeated_chrome(docs: list[set[str]], days: np.ndarray, min_docs: int, min_
         if len(idx) < min_docs:
             continue
         d = days[idx]
-        if (d == _NO_DATE).any() or int(d.max() - d.min()) > min_span:
+        d = d[d != _NO_DATE]
+        if (len(d) and int(d.max() - d.min()) > min_span) or len(idx) >= 2 * min_docs:
             chrome.add(item)
     return chrome
 

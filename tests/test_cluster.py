@@ -200,3 +200,28 @@ def test_top_k_pairs_matches_brute_force():
         order = sorted((j for j in range(40) if dense[i, j] > 0), key=lambda j: (-dense[i, j], j))
         expected |= {(min(i, j), max(i, j)) for j in order[:k]}
     assert set(zip(rows.tolist(), cols.tolist(), strict=True)) == expected
+
+
+PAYWALL = (
+    "Just one more step. We have sent you a verification email; if it does not arrive within "
+    "a few minutes, check your Spam or Junk folder."
+)
+
+
+def test_page_chrome_repeated_over_months_does_not_join_articles():
+    towns = ["Dayton", "Akron", "Canton", "Lorain"]
+    articles = [
+        art(f"p{i}", f"{PAYWALL}\n\nA man was hurt in {town}.", title=f"{town} man hurt",
+            date=D(2016, 1 + 2 * i, 5))
+        for i, town in enumerate(towns)
+    ]
+    clusterer = StoryClusterer().fit(articles)
+    assert sorted(clusterer.labels_) == [0, 1, 2, 3]
+    entities = clusterer.explain(articles[0], articles[1]).components[1]
+    assert "Spam" not in entities.detail
+
+
+def test_undated_copies_are_not_mistaken_for_chrome():
+    # Three copies of one undated report: too few to be a site template.
+    copies = [art(f"c{i}", TOLEDO_A.text) for i in range(3)]
+    assert StoryClusterer().fit([*copies, TULSA]).labels_ == [0, 0, 0, 1]
