@@ -237,6 +237,7 @@ def _speed_child(args: tuple) -> dict:
     words = sum(len(a.text.split()) for a in articles) / len(articles)
     base_rss = rss_mb()
     started = time.perf_counter()
+    cpu_started = _cpu_seconds()
     if mode in ("ours", "ours_minhashlsh"):
         # ours_minhashlsh: the same finder with datasketch's MinHashLSH (dict storage) as index
         storage = {"type": "dict"} if mode == "ours_minhashlsh" else None
@@ -248,12 +249,22 @@ def _speed_child(args: tuple) -> dict:
     else:
         groups, index_bytes = _plain_datasketch(articles)
     seconds = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_started
     return {
         "mode": mode, "docs": n, "jobs": jobs, "words_per_doc": round(words),
         "seconds": round(seconds, 2), "docs_per_s": round(n / seconds),
+        "cpu_seconds": round(cpu, 2), "docs_per_cpu_s": round(n / cpu),
         "peak_rss_mb": round(rss_mb()), "rss_before_mb": round(base_rss), "groups": groups,
         "index_bytes_per_article": round(index_bytes),
     }
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the fingerprinting workers): what
+    the run would cost on an idle machine, whatever the load when it was measured."""
+    own, children = (resource.getrusage(who) for who in
+                     (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _plain_datasketch(articles: list[Article]) -> tuple[int, float]:
