@@ -941,7 +941,7 @@ print(done.returncode, peak_kb)
 """
 
 
-@pytest.mark.slow
+# ~5 s here (the file is read once, then skipped as no article), so not marked slow.
 def test_sixty_megabyte_file_is_capped_in_bounded_memory(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
