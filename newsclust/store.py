@@ -29,9 +29,12 @@ The update logic talks to :class:`StoryStore` (a Protocol), not to SQLite, so a 
 store shared by several cron hosts can be added later. The SQL here is plain: ``INSERT``,
 ``UPDATE``, ``DELETE``, ``SELECT`` with ``?`` parameters (a driver with ``%s`` needs a
 one-line translation), TEXT/INTEGER/BLOB columns (BYTEA in PostgreSQL), the schema version in
-the ``meta`` table rather than ``PRAGMA user_version``. SQLite-only statements are confined to
-:meth:`SQLiteStore._connect` (journal mode, synchronous, foreign keys, application id,
-integrity check); the lock file would become a PostgreSQL advisory lock.
+the ``meta`` table rather than ``PRAGMA user_version``, upserts as ``INSERT ... ON CONFLICT
+(key) DO UPDATE`` (the same in PostgreSQL), foreign keys ``DEFERRABLE INITIALLY DEFERRED``.
+SQLite-only statements stay in :class:`SQLiteStore`'s opening, checking and transaction code
+(``PRAGMA`` journal mode, synchronous, foreign keys, application id, quick_check;
+``BEGIN IMMEDIATE``); the lock file would become a PostgreSQL advisory lock, and new article
+row keys (``MAX(row_id) + 1`` under the lock) a sequence.
 """
 
 from __future__ import annotations

@@ -129,6 +129,33 @@ def test_an_edited_feed_keeps_story_ids_and_reports_a_story_that_lost_its_only_a
     assert {sid: ids - {dropped} for sid, ids in before.items() if sid not in gone} == after
 
 
+def test_a_full_disk_during_the_write_leaves_the_database_as_it_was(tmp_path, monkeypatch):
+    from newsclust.store import SQLiteStore, StoreError
+
+    inbox = _copy(["quake"], tmp_path / "in")
+    db = tmp_path / "news.db"
+    _update(db, inbox)
+    before = _membership(db)
+    shutil.copytree(SAMPLES / "lavrov", inbox / "lavrov")
+    original = SQLiteStore.relink_articles
+
+    def disk_full(self, links):
+        original(self, links)  # some rows are already written in the transaction
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(SQLiteStore, "relink_articles", disk_full)
+    with pytest.raises(StoreError, match="nothing was changed"):
+        _update(db, inbox)
+    monkeypatch.undo()
+    assert _membership(db) == before
+    store = open_store(db, readonly=True)
+    assert store.counts() == {"files": 3, "articles": 3, "stories": 1}
+    assert store.integrity() == "ok"
+    store.close()
+    result = _update(db, inbox)  # with room on the disk again, the run is done in full
+    assert result.stats["articles_added"] == 3 and len(result.new_stories) == 1
+
+
 def test_bad_inputs_are_reported_once(tmp_path):
     inbox = _copy(["bad", "quake"], tmp_path / "in")
     db = tmp_path / "news.db"
