@@ -32,6 +32,7 @@ _META_FIELDS = ("title", "date", "source", "url", "author", "byline")
 #: a 60 MB "article" would take minutes and gigabytes in dedup, clustering and summaries.
 #: Files may still be larger (a JSONL feed of many articles): the cap is per article.
 MAX_ARTICLE_CHARS = 2_000_000
+_JSON_LINE_END = re.compile(r"\r\n|\r|\n")
 # JSON strings may carry lone surrogates ("\ud800"), which no output encoding can write.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -186,9 +187,9 @@ def _parse_json(item: InputFile, text: str) -> Iterator[Loaded]:
 
 def _parse_jsonl(item: InputFile, text: str) -> Iterator[Loaded]:
     seen_any = False
-    # Only "\n" ends a JSON line: str.splitlines would also split at U+2028, U+0085 and form
-    # feeds, which JSON strings may hold unescaped, and so break good records in two.
-    for number, line in enumerate(text.split("\n"), start=1):
+    # Lines end at \n, \r\n or \r (none can occur raw inside a JSON string). Not at U+2028,
+    # U+2029 or U+0085 as str.splitlines would: JSON strings may hold those unescaped.
+    for number, line in enumerate(_JSON_LINE_END.split(text), start=1):
         if not line.strip():
             continue
         seen_any = True

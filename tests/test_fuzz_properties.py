@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -184,7 +185,9 @@ def test_load_jsonl_accounts_for_every_line(folder, lines):
     decoded = decode_bytes(data)
     if decoded.text is not None and decoded.encoding == "utf-8":
         # One result for every line that is not blank, in order, each named by its number.
-        expected = [n for n, line in enumerate(decoded.text.split("\n"), 1) if line.strip()]
+        # Lines end at \n, \r\n or \r, never at U+2028, U+2029 or U+0085 (legal in JSON).
+        lines = re.split(r"\r\n|\r|\n", decoded.text)
+        expected = [n for n, line in enumerate(lines, 1) if line.strip()]
         assert [int(item.path.rpartition(":")[2]) for item in numbered] == expected
 
 

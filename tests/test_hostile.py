@@ -341,7 +341,13 @@ def make_jsonl_broken_line(folder: Path) -> list[Expected]:
     ]
     (folder / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (folder / "blank.jsonl").write_text("\n\n  \n")
+    # Windows and old Mac line ends: \r\n and a lone \r end a line too.
+    records = [json.dumps({"text": english(n)}) for n in range(3)]
+    (folder / "windows.jsonl").write_bytes("\r\n".join(records).encode())
+    (folder / "mac.ndjson").write_bytes("\r".join(records).encode())
     return [
+        *(article(f"windows.jsonl:{n}") for n in (1, 2, 3)),
+        *(article(f"mac.ndjson:{n}") for n in (1, 2, 3)),
         article("feed.jsonl:1"),
         skipped("feed.jsonl:2", "malformed JSON on line 2"),
         article("feed.jsonl:3"),
