@@ -388,8 +388,10 @@ NEIGHBOURS = 5
 MAX_TERM_SHARE = 0.0005
 #: Only the rarest terms of each new article are looked up (bounds the postings fetched).
 QUERY_TERMS = 16
-#: At least this many shared rare terms make a neighbour.
+#: At least this many shared rare terms make a neighbour ...
 MIN_SHARED_TERMS = 3
+#: ... carrying at least this share of the new article's rare-term weight.
+MIN_SHARED_WEIGHT = 0.25
 
 
 def _lexical_neighbours(store: StoryStore, articles: Sequence[Article]) -> list[int]:
@@ -420,7 +422,11 @@ def _lexical_neighbours(store: StoryStore, articles: Sequence[Article]) -> list[
             for row in postings.get(term, ()):
                 score[row] += weight
                 shared[row] += 1
-        ranked = sorted((r for r in score if shared[r] >= MIN_SHARED_TERMS),
+        # A neighbour shares a good part of what is distinctive about the new article, not
+        # just a few names that happen to recur (a city, a governor).
+        own = sum(np.log(total / rare[t]) for t in ts)
+        ranked = sorted((r for r in score if shared[r] >= MIN_SHARED_TERMS
+                         and score[r] >= MIN_SHARED_WEIGHT * own),
                         key=lambda r: (-score[r], r))
         found.update(ranked[:NEIGHBOURS])
     return sorted(found)
