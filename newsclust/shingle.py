@@ -147,10 +147,17 @@ class ShingleBatch:
         return self.shingles[self.offsets[i] : self.offsets[i + 1]]
 
 
-def _token_spans(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+_WORD_TABLE = bytes(_WORD_BYTE.astype(np.uint8))  # for bytes.translate: word byte -> 1, else 0
+
+
+def _token_spans(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Start and end byte offsets of every maximal run of word bytes."""
-    is_word = _WORD_BYTE[data].view(np.int8)
-    edges = np.flatnonzero(np.diff(is_word, prepend=np.int8(0), append=np.int8(0)))
+    is_word = np.frombuffer(raw.translate(_WORD_TABLE), dtype=np.int8)  # C speed, no LUT gather
+    edges = np.flatnonzero(is_word[1:] != is_word[:-1]) + 1
+    if len(is_word) and is_word[0]:
+        edges = np.concatenate(([0], edges))
+    if len(is_word) and is_word[-1]:
+        edges = np.concatenate((edges, [len(is_word)]))
     return edges[0::2], edges[1::2]  # runs open and close alternately
 
 
@@ -231,8 +238,9 @@ def shingle_batch(texts: Sequence[str], k: int) -> ShingleBatch:
     n = len(encoded)
     lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=n)
     doc_starts = np.concatenate(([0], np.cumsum(lengths + len(_DOC_SEPARATOR))[:-1]))
-    data = np.frombuffer(_DOC_SEPARATOR.join(encoded), dtype=np.uint8)
-    starts, ends = _token_spans(data)
+    raw = _DOC_SEPARATOR.join(encoded)
+    data = np.frombuffer(raw, dtype=np.uint8)
+    starts, ends = _token_spans(raw)
     # n searches among the tokens rather than one per token among the documents
     first_token = np.searchsorted(starts, doc_starts)
     token_counts = np.diff(np.append(first_token, len(starts))).astype(np.int64)
