@@ -160,6 +160,21 @@ def test_entity_name_ties_go_to_the_earliest_source_and_junk_is_dropped():
     assert "Rescue" not in names  # "Rescue teams ..." starts a sentence; it is not a name
 
 
+def test_counts_written_in_words_are_not_lone_figures_unless_they_measure_the_event():
+    a = art(
+        "wa",
+        "Police briefly held two Russian journalists in the port, officials said on Monday.\n\n"
+        "Two removable 545 Wh batteries power the new ferry, which cost $4 million.\n\n"
+        "Two people were killed when the old ferry sank, the harbour master said.",
+    )
+    b = art("wb", "The ferry service resumed on Monday after a week of repairs, officials said.")
+    facts = summarize_story([a, b]).differences["only_in"]["wa"]
+    figures = [f["text"] for f in facts if f["kind"] == "figure"]
+    assert "$4 million" in figures
+    assert "Two people were killed" in figures
+    assert not [f for f in figures if f.lower().startswith("two") and "killed" not in f]
+
+
 TALKS_A = art(
     "ta",
     "The foreign ministers of Norland and Ostavia met in Geneva on Tuesday to discuss the "

@@ -74,6 +74,20 @@ class Figure:
     label: str  # what ``about`` is called in a conflict: "death toll", "degrees"
     measure: bool  # about is an event measure, comparable across whole texts
     sentence: int  # index of the sentence in its article
+    in_words: bool  # the number is a word ("two", "Six"), with no scale ("two million")
+
+    @property
+    def stands_alone(self) -> bool:
+        """Whether the figure is a fact of its own when only one source has it.
+
+        Counts of generic nouns ("the two countries") are not. Nor are counts written in words,
+        unless they measure the event, an amount or a percentage: news style spells out small
+        numbers, so "two Russian journalists" or "Two removable batteries" read as prose, not
+        as data a reader would check against another source.
+        """
+        if self.about in _GENERIC_NOUNS:
+            return False
+        return not self.in_words or self.measure or self.about in ("amount", "percent")
 
 
 _COUNTED_AFTER_YEAR = re.compile(r"\s*(?:people|dead|killed|troops)")
@@ -110,7 +124,10 @@ def figures(sentence: Sentence) -> list[Figure]:
             continue  # dates and times are not counts
         value = float(_WORD_NUMBERS.get(num) or num.replace(",", ""))
         value *= _SCALES.get((match.group("scale") or "").strip().lower(), 1.0)
-        figure = _classify(match.group(0).strip(), value, match, before, after, sentence.index)
+        in_words = num.isalpha() and not match.group("scale")
+        figure = _classify(
+            match.group(0).strip(), value, in_words, match, before, after, sentence.index
+        )
         if figure:
             found.append(figure)
     return found
@@ -134,9 +151,9 @@ def _nearest_measure_before(before: str) -> str | None:
     return max(hits)[1] if hits else None
 
 
-def _classify(core, value, match, before, after, index) -> Figure | None:
+def _classify(core, value, in_words, match, before, after, index) -> Figure | None:
     def figure(text: str, about: str, label: str, measure: bool = False) -> Figure:
-        return Figure(text.strip(), value, about, label, measure, index)
+        return Figure(text.strip(), value, about, label, measure, index, in_words)
 
     if _MAGNITUDE_BEFORE.search(before) or _MAGNITUDE_AFTER.match(after):
         return figure(f"magnitude {match.group('num')}", "magnitude", "magnitude", True)
@@ -160,7 +177,7 @@ def _classify(core, value, match, before, after, index) -> Figure | None:
 
 
 #: Nouns too generic to make a count a fact of its own ("the two countries", "both sides").
-GENERIC_NOUNS = frozenset(
+_GENERIC_NOUNS = frozenset(
     map(
         stem,
         (

@@ -7,7 +7,8 @@
     {"kind": "figure", "text": "$2.5 billion"}
 
 sentences in text order, entities and figures in first-mention order. Figures already shown in
-a conflict, and counts of generic nouns ("the two countries"), are left out.
+a conflict are left out, and so are counts that are prose rather than data ("the two
+countries", "two Russian journalists": see ``Figure.stands_alone``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 
 from newsclust.summary.alignment import ALIGN_THRESHOLD, SentenceMatrix
-from newsclust.summary.figures import GENERIC_NOUNS, Figure
+from newsclust.summary.figures import Figure
 from newsclust.summary.name_groups import NameGroup
 from newsclust.summary.story import Doc
 
@@ -46,7 +47,7 @@ def only_in(
             for text in c["values"][doc.id].split("; ")
         }
         for figure in figures[doc.order]:
-            if figure.about in GENERIC_NOUNS:
+            if not figure.stands_alone:
                 continue
             if holders[(figure.value, figure.about)] == 1 and figure.text not in seen:
                 seen.add(figure.text)
