@@ -231,7 +231,7 @@ def iter_sentences(text: str) -> Iterator[Sentence]:
             dateline = ""
             if piece_no == 0:
                 piece, dateline = _cut_dateline(piece)
-            if not word_tokens(piece):
+            if not _WORD.search(piece):
                 continue
             yield Sentence(
                 text=piece,
