@@ -232,14 +232,15 @@ def _stored_report(db: Path, since: dt.date | None = None, story_id: str | None 
     from collections import defaultdict
 
     from .incremental import story_from_stored, story_order
-    from .store import StoreError, open_store
+    from .errors import InputError
+    from .store import open_store
 
     store = open_store(db, readonly=True)
     try:
         if story_id is not None:
             stored = _find_story(store, story_id)
             if not stored:
-                raise StoreError(f"No story {story_id!r} in {db}.")
+                raise InputError(f"No story {story_id!r} in {db}.")
             members = {stored[0].id: store.articles_of_stories([stored[0].id])}
         else:
             stored = store.get_stories(since=since)
@@ -263,14 +264,14 @@ def _stored_report(db: Path, since: dt.date | None = None, story_id: str | None 
 
 def _find_story(store, story_id: str) -> list:
     """The story with this id, or the only one whose id starts with it."""
-    from .store import StoreError
+    from .errors import InputError
 
     found = store.get_stories([story_id])
     if found:
         return found
     matches = [s for s in store.get_stories() if s.id.startswith(story_id)]
     if len(matches) > 1:
-        raise StoreError(f"{story_id!r} matches {len(matches)} stories; give more of the id.")
+        raise InputError(f"{story_id!r} matches {len(matches)} stories; give more of the id.")
     return matches
 
 

@@ -19,6 +19,9 @@ class ExitCode(IntEnum):
     NOTHING_READABLE = 4
     #: Another 'newsclust update' held the story database longer than --wait seconds.
     LOCKED = 5
+    #: The story database cannot be used: not a newsclust database, damaged, from a newer
+    #: version, or a write failed (it is left as it was before the run).
+    DATABASE = 6
 
 
 class NewsclustError(Exception):

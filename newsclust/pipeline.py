@@ -139,7 +139,7 @@ def find_copies(articles: Sequence[Article], settings: Settings) -> dict[str, st
 
 
 def make_clusterer(settings: Settings) -> StoryClusterer:
-    return StoryClusterer(threshold=settings.cluster_threshold)
+    return StoryClusterer(threshold=settings.cluster_threshold, jobs=settings.effective_jobs)
 
 
 def group_stories(articles: Sequence[Article], settings: Settings) -> list[list[Article]]:

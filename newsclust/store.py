@@ -75,9 +75,7 @@ CHECK_EVERY = dt.timedelta(days=1)
 class StoreError(NewsclustError):
     """The database cannot be used (not ours, damaged, too new, or a write failed)."""
 
-    # A --db that points at the wrong file is a bad option value; see the report for a
-    # proposal of a dedicated code.
-    exit_code = ExitCode.USAGE
+    exit_code = ExitCode.DATABASE
 
 
 class StoreLockedError(NewsclustError):
