@@ -231,8 +231,8 @@ def _stored_report(db: Path, since: dt.date | None = None, story_id: str | None 
     """Stories of the database as a batch Report (the JSON contract of 'cluster')."""
     from collections import defaultdict
 
-    from .incremental import story_from_stored, story_order
     from .errors import InputError
+    from .incremental import story_from_stored, story_order
     from .store import open_store
 
     store = open_store(db, readonly=True)
