@@ -86,14 +86,15 @@ def group_names(docs: list[Doc]) -> tuple[list[NameGroup], dict[str, int]]:
                 if name_key(a) == name_key(b) or same_name(a, b):
                     uf.union(a, b)
     _attach_short_forms(texts, kinds, uf)
+    group_of = {text: uf.find(text) for text in texts}
     groups_by_root: dict[str, NameGroup] = defaultdict(NameGroup)
     for doc in docs:
         for s, mentions in zip(doc.sentences, doc.mentions, strict=True):
             for entity in mentions:
-                group = groups_by_root[uf.find(entity.text)]
+                group = groups_by_root[group_of[entity.text]]
                 group.texts[entity.text] += 1
                 group.kinds[(entity.text, entity.kind)] += 1
-                group.articles[doc.id] = doc.order
+                group.articles[doc.article.id] = doc.order
                 group.standalone = group.standalone or not _used_as_modifier(entity, s.text)
                 group.named = group.named or not _only_sentence_initial(entity, s.text)
     for group in groups_by_root.values():
