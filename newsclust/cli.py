@@ -35,6 +35,8 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
+    # Markdown: docstring lines join into paragraphs, blank lines separate them.
+    rich_markup_mode="markdown",
 )
 
 logger = logging.getLogger("newsclust")

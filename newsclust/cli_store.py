@@ -194,7 +194,7 @@ def update(
     Safe to run from cron: a run reads only new files, a killed run leaves the database as it
     was (the next run redoes its work), and a second run waits for the first. Exit code 0 also
     when some inputs were skipped (they are reported once); 5 when the database stayed locked
-    longer than --wait; 2 for a bad option or a database that is not usable.
+    longer than --wait; 6 when the database is not usable; 2 for a bad option.
     """
     from .incremental import UpdateOptions
     from .incremental import update as run_update
