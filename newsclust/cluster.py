@@ -89,8 +89,11 @@ class Explanation:
 # --------------------------------------------------------------------------- corpus hygiene
 
 
+_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+
+
 def _norm_line(line: str) -> str:
-    return re.sub(r"\d", "0", " ".join(line.lower().split()))
+    return " ".join(line.lower().split()).translate(_DIGITS_TO_ZERO)
 
 
 _SKELETON_WORD = re.compile(r"(?<![\w'’])[a-z][a-z'’]*")
@@ -440,24 +443,21 @@ class StoryClusterer:
     # ----------------------------------------------------------------- features
 
     def _clean_texts(self, articles: Sequence[Article], days: np.ndarray) -> list[str]:
-        titles = [_title_segments(a.title) for a in articles]
-        bodies = [[line for line in a.text.splitlines() if line.strip()] for a in articles]
+        titles = [[(s, _line_keys(s)) for s in _title_segments(a.title)] for a in articles]
+        bodies = [[(line, _line_keys(line)) for line in a.text.splitlines() if line.strip()]
+                  for a in articles]
         if not hasattr(self, "chrome_"):
-            docs = [{k for line in t + body for k in _line_keys(line)}
+            docs = [{k for _, keys in t + body for k in keys}
                     for t, body in zip(titles, bodies, strict=True)]
             self.chrome_ = _repeated_chrome(
                 docs, days, self.boilerplate_min_docs, self.boilerplate_days
             )
             logger.debug("%d repeated chrome lines", len(self.chrome_))
         chrome = self.chrome_
-
-        def keep(line: str) -> bool:
-            return not any(k in chrome for k in _line_keys(line))
-
         out = []
         for t, body in zip(titles, bodies, strict=True):
-            title = " - ".join(s for s in t if keep(s))
-            kept = [line for line in body if keep(line)]
+            title = " - ".join(s for s, keys in t if not any(k in chrome for k in keys))
+            kept = [line for line, keys in body if not any(k in chrome for k in keys)]
             out.append(title + ".\n" + "\n".join(kept) if title else "\n".join(kept))
         return out
 
