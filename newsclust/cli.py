@@ -43,6 +43,11 @@ logger = logging.getLogger("newsclust")
 
 # --- options shared by the commands ------------------------------------------------------
 
+def _setting_help(name: str) -> str:
+    """A setting's help text with its built-in default (config files may change it)."""
+    return f"{dict(describe())[name]} Default: {getattr(Settings(), name)}."
+
+
 PathsArg = Annotated[
     list[Path],
     typer.Argument(
@@ -86,22 +91,22 @@ LogFileOpt = Annotated[
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
 DedupThresholdOpt = Annotated[
-    float | None, typer.Option("--dedup-threshold", help=describe()[0][1], show_default=False)
+    float | None, typer.Option("--dedup-threshold", help=_setting_help("dedup_threshold"), show_default=False)
 ]
 ClusterThresholdOpt = Annotated[
     float | None,
     typer.Option(
         "--threshold",
         "--cluster-threshold",
-        help=dict(describe())["cluster_threshold"],
+        help=_setting_help("cluster_threshold"),
         show_default=False,
     ),
 ]
 JobsOpt = Annotated[
-    int | None, typer.Option("--jobs", "-j", help=dict(describe())["jobs"], show_default=False)
+    int | None, typer.Option("--jobs", "-j", help=_setting_help("jobs"), show_default=False)
 ]
 SeedOpt = Annotated[
-    int | None, typer.Option("--seed", help=dict(describe())["seed"], show_default=False)
+    int | None, typer.Option("--seed", help=_setting_help("seed"), show_default=False)
 ]
 
 _EXTENSION_FORMATS = {
@@ -303,7 +308,7 @@ def show_config(
     """Print the effective settings and where each value came from.
 
     Layers, later ones win: defaults → config file (--config, else ./newsclust.toml, else
-    $XDG_CONFIG_HOME/newsclust/config.toml) → NEWSCLUST_<NAME> environment variables → flags.
+    $XDG_CONFIG_HOME/newsclust/config.toml) → NEWSCLUST_* environment variables (NEWSCLUST_JOBS=2) → flags.
     """
     import json
 
