@@ -43,6 +43,7 @@ logger = logging.getLogger("newsclust")
 
 # --- options shared by the commands ------------------------------------------------------
 
+
 def _setting_help(name: str) -> str:
     """A setting's help text with its built-in default (config files may change it)."""
     return f"{dict(describe())[name]} Default: {getattr(Settings(), name)}."
@@ -91,7 +92,8 @@ LogFileOpt = Annotated[
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
 DedupThresholdOpt = Annotated[
-    float | None, typer.Option("--dedup-threshold", help=_setting_help("dedup_threshold"), show_default=False)
+    float | None,
+    typer.Option("--dedup-threshold", help=_setting_help("dedup_threshold"), show_default=False),
 ]
 ClusterThresholdOpt = Annotated[
     float | None,
@@ -308,7 +310,8 @@ def show_config(
     """Print the effective settings and where each value came from.
 
     Layers, later ones win: defaults → config file (--config, else ./newsclust.toml, else
-    $XDG_CONFIG_HOME/newsclust/config.toml) → NEWSCLUST_* environment variables (NEWSCLUST_JOBS=2) → flags.
+    $XDG_CONFIG_HOME/newsclust/config.toml) → NEWSCLUST_* environment variables
+    (NEWSCLUST_JOBS=2) → flags.
     """
     import json
 
