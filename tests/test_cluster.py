@@ -225,3 +225,17 @@ def test_undated_copies_are_not_mistaken_for_chrome():
     # Three copies of one undated report: too few to be a site template.
     copies = [art(f"c{i}", TOLEDO_A.text) for i in range(3)]
     assert StoryClusterer().fit([*copies, TULSA]).labels_ == [0, 0, 0, 1]
+
+
+def test_worker_processes_give_the_same_stories():
+    rng = random.Random(5)
+    towns = ["Dayton", "Akron", "Canton", "Lorain", "Toledo", "Parma", "Elyria", "Kent"]
+    names = ["Webb", "Ruiz", "Porter", "Morris", "Hayes", "Nolan", "Price", "Reyes", "Grant"]
+    articles = []
+    for i in range(240):  # enough for the worker pool to be used
+        town, name = rng.choice(towns), rng.choice(names)
+        articles.append(art(
+            f"a{i}", f"{name} was hurt in {town} on Main Street. Police in {town} said {name} "
+            f"is {rng.randint(18, 70)}.", title=f"{town} shooting", date=D(2016, 1, 1 + i % 28),
+        ))
+    assert StoryClusterer(jobs=2).fit(articles).labels_ == StoryClusterer().fit(articles).labels_
