@@ -236,6 +236,9 @@ def shingle_batch(texts: Sequence[str], k: int) -> ShingleBatch:
     """Tokenise ``texts`` once and return their shingles and word-sequence hashes."""
     encoded = [fold_text(t).encode("utf-8") for t in texts]
     n = len(encoded)
+    if n == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return ShingleBatch(np.empty(0, _U32), np.zeros(1, np.int64), empty, empty.astype(_U64))
     lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=n)
     doc_starts = np.concatenate(([0], np.cumsum(lengths + len(_DOC_SEPARATOR))[:-1]))
     raw = _DOC_SEPARATOR.join(encoded)

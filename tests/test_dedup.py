@@ -399,3 +399,9 @@ def test_jobs_means_processes(monkeypatch):
     NearDuplicateFinder(jobs=-1).fit([art("a", "x y z")])
     assert calls[0] == 1
     assert calls[1] >= 1
+
+
+def test_an_empty_batch_has_no_documents():
+    batch = shingle_batch([], 4)
+    assert len(batch) == 0 and list(batch.offsets) == [0]
+    assert find_duplicates([]) == DedupResult(groups=[], duplicate_of={})
