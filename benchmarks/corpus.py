@@ -65,7 +65,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 #: Bump when the output for a given seed changes, so stale corpora are rebuilt.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "data"
@@ -353,6 +353,24 @@ _REWORD = {
     "about": "around",
     "expected": "forecast",
     "reported": "said",
+    "after": "following",
+    "during": "in",
+    "near": "close to",
+    "percent": "pct",
+    "pct": "percent",
+    "announced": "said",
+    "authorities": "officials",
+    "officials": "authorities",
+    "shooting": "gunfire",
+    "suspect": "gunman",
+    "vehicle": "car",
+    "investigation": "inquiry",
+    "billion": "bln",
+    "million": "mln",
+    "mln": "million",
+    "dlrs": "dollars",
+    "year": "twelve months",
+    "week": "seven days",
 }
 
 
@@ -460,15 +478,21 @@ def _format_month_day(original: str, day: dt.date) -> str:
 
 
 def _reword(rng: random.Random, sentence: str) -> str:
-    """A light rewrite: a few words swapped for near-synonyms, maybe a clause dropped."""
+    """A light rewrite: words swapped for near-synonyms, maybe a clause dropped or the sentence
+    cut at a comma (an outlet's shorter version of the same fact)."""
     words = sentence.split(" ")
-    for i in rng.sample(range(len(words)), min(len(words), 4)):
+    for i in rng.sample(range(len(words)), min(len(words), 6)):
         words[i] = _REWORD.get(words[i], words[i])
     text = " ".join(words)
-    if text.count(",") >= 2 and rng.random() < 0.5:
+    commas = text.count(",")
+    if commas >= 2 and rng.random() < 0.5:
         a = text.index(",")
         b = text.index(",", a + 1)
         text = text[:a] + text[b:]
+    elif commas and rng.random() < 0.3:
+        head = text[: text.index(",")]
+        if head.count(" ") >= 5:
+            text = head + "."
     return text
 
 
@@ -596,13 +620,17 @@ class Generator:
             lead = _reword(rng, lead)
         chosen = [lead]
         words = lead.count(" ") + 1
-        keep = rng.uniform(0.4, 0.9)
+        # Reports share facts, not text: each keeps part of the event's sentences and rewords
+        # some, so most reports of an event are not near-duplicates of each other (copies are
+        # made separately) and clustering, not dedup, has to join them.
+        keep = rng.uniform(0.3, 0.8)
         body = [t for i, t in enumerate(core) if i != lead_index and rng.random() < keep]
         if len(body) > 2 and rng.random() < 0.5:  # one pair of sentences told the other way
             i = rng.randrange(len(body) - 1)
             body[i], body[i + 1] = body[i + 1], body[i]
-        extra = [t for seed in backgrounds for t in seed.sentences if rng.random() < 0.5]
+        extra = [t for seed in backgrounds for t in seed.sentences if rng.random() < 0.35]
         templates = body + extra
+        reword = 0.35
         # Filler from other articles of the same source file until the report is long enough:
         # an outlet's own context, which no other report of the event shares.
         for _ in range(12):
@@ -610,10 +638,11 @@ class Generator:
                 if words >= target:
                     return chosen
                 sentence = render(template, overrides)
-                if rng.random() < 0.15:
+                if rng.random() < reword:
                     sentence = _reword(rng, sentence)
                 chosen.append(sentence)
                 words += sentence.count(" ") + 1
+            reword = 0.1
             templates = self.seeds[rng.choice(same_source)].sentences
         return chosen
 
