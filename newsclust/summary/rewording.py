@@ -31,30 +31,39 @@ MAX_QUOTE_COMPARISONS = 10_000
 def wording(docs: list[Doc], pairs: list[tuple[int, int]]) -> list[dict]:
     """Entries for the differently worded quotes and aligned sentences (``pairs`` of rows)."""
     # Entries read in story order: by article pair, then where the later source has the text
-    # (a quote sorts before the sentence it stands in).
-    entries = []
+    # (a quote sorts before the sentence it stands in). Candidates are judged in that order,
+    # so a big story stops at MAX_WORDING without comparing (or diffing) the rest.
     quote_pairs = _quote_pairs(docs)
+    candidates = []
     for a, qa, b, qb in quote_pairs:
         where = next((s.index for s in docs[b].sentences if qb in s.text), len(docs[b].sentences))
-        entries.append(((a, b, where, 0), _entry(docs[a], qa, docs[b], qb)))
+        candidates.append(((a, b, where, 0), qa, qb))
     for i, j in pairs:
         (doc_a, sa), (doc_b, sb) = locate(docs, i), locate(docs, j)
-        if _same_words(sa.text, sb.text):
+        candidates.append(((doc_a.order, doc_b.order, sb.index, 1), sa.text, sb.text))
+    candidates.sort()
+    entries = []
+    for (a, b, _, is_sentence), text_a, text_b in candidates:
+        if is_sentence and not _reworded(a, text_a, b, text_b, quote_pairs):
             continue
-        if word_ratio(sa.text, sb.text, floor=WORDING_MIN_RATIO) < WORDING_MIN_RATIO:
-            continue
-        # The quote entry already shows what differs in a quoted sentence.
-        if any(
-            a == doc_a.order and b == doc_b.order and qa in sa.text and qb in sb.text
-            for a, qa, b, qb in quote_pairs
-        ):
-            continue
-        key = (doc_a.order, doc_b.order, sb.index, 1)
-        entries.append((key, _entry(doc_a, sa.text, doc_b, sb.text)))
-    entries.sort(key=lambda e: (e[0], e[1]["texts"]))
-    if len(entries) > MAX_WORDING:
-        logger.debug("wording: keeping %d of %d aligned pairs", MAX_WORDING, len(entries))
-    return [entry for _, entry in entries[:MAX_WORDING]]
+        if len(entries) == MAX_WORDING:
+            logger.debug("wording: keeping the first %d aligned pairs", MAX_WORDING)
+            break
+        entries.append(_entry(docs[a], text_a, docs[b], text_b))
+    return entries
+
+
+def _reworded(a: int, text_a: str, b: int, text_b: str, quote_pairs: list) -> bool:
+    """Aligned sentences worth a word diff: neither equal nor all different, and not already
+    shown by the entry of a quote they hold."""
+    if _same_words(text_a, text_b):
+        return False
+    if word_ratio(text_a, text_b, floor=WORDING_MIN_RATIO) < WORDING_MIN_RATIO:
+        return False
+    return not any(
+        qa_order == a and qb_order == b and qa in text_a and qb in text_b
+        for qa_order, qa, qb_order, qb in quote_pairs
+    )
 
 
 def _quote_pairs(docs: list[Doc]) -> list[tuple[int, str, int, str]]:
