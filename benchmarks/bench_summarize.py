@@ -3,12 +3,18 @@
     python benchmarks/bench_summarize.py                  # gva-dev stories + a 50-article story
     python benchmarks/bench_summarize.py --rounds 5       # best and median of 5 rounds
     python benchmarks/bench_summarize.py --against HEAD~3 # A/B against an older commit
+    python benchmarks/bench_summarize.py --corpus benchmarks/data/day-10000-s0/corpus.jsonl
 
 Stories are the gold incidents of ``gva-dev.jsonl`` (articles grouped by their ``label``), read
 at run time from ``../shared/eval`` (``--data`` to change); nothing is copied into the
-repository. Each size bucket (1, 2-3, 4-10, 11+ articles) is timed as a whole, ``--rounds``
-times; the best round is the least disturbed by other jobs on a shared machine, and the spread
-between best and median tells how noisy the run was.
+repository. ``--corpus`` takes any JSON Lines file with a ``label`` instead, such as a day
+corpus of ``benchmarks/corpus.py``; its syndicated copies (``copy_of``) are left out, as the
+pipeline summarises canonical articles only.
+
+Each size bucket (1, 2-3, 4-10, 11+ articles) is timed as a whole, ``--rounds`` times, in wall
+and CPU seconds; the best round is the least disturbed by other jobs on a shared machine, the
+spread between best and median tells how noisy the run was, and CPU seconds are the steadier
+figure when the machine is busy.
 
 ``--against REF`` extracts ``newsclust/`` of that commit into a temporary folder and runs the
 same measurement alternately in child processes, one on each tree, so that both see the same
@@ -38,15 +44,17 @@ BUCKETS = (("1", 1, 1), ("2-3", 2, 3), ("4-10", 4, 10), ("11+", 11, 10**9))
 SYNTHETIC = "synthetic-50"
 
 
-def gold_stories(data: Path) -> list[list]:
-    """The articles of gva-dev, cleaned as the pipeline cleans them, grouped by gold label."""
+def gold_stories(corpus: Path) -> list[list]:
+    """The articles of a labelled JSONL file, cleaned as the pipeline cleans them, grouped by
+    gold label, without the copies the file marks (``copy_of``)."""
     from newsclust.pipeline import load_articles
     from newsclust.settings import Settings
 
-    articles, _ = load_articles([data / "gva-dev.jsonl"], Settings())
+    articles, _ = load_articles([corpus], Settings())
     groups: dict[str, list] = defaultdict(list)
     for article in articles:
-        groups[article.get_extra("label") or article.id].append(article)
+        if not article.get_extra("copy_of"):
+            groups[article.get_extra("label") or article.id].append(article)
     return [groups[label] for label in sorted(groups)]
 
 
@@ -92,31 +100,33 @@ def measure(stories: list[list], rounds: int, max_sentences: int) -> dict:
 
     buckets = {name: [s for s in stories if lo <= len(s) <= hi] for name, lo, hi in BUCKETS}
     buckets[SYNTHETIC] = [synthetic_story()]
-    result: dict = {"sizes": {}, "seconds": defaultdict(list)}
+    result: dict = {"sizes": {}, "seconds": defaultdict(list), "cpu": defaultdict(list)}
     for name, group in buckets.items():
         result["sizes"][name] = [len(group), sum(len(s) for s in group)]
     for _ in range(rounds):
         for name, group in buckets.items():
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             for story in group:
                 summarize_story(story, max_sentences=max_sentences)
             result["seconds"][name].append(time.perf_counter() - started)
+            result["cpu"][name].append(time.process_time() - cpu)
     return result
 
 
 def report(result: dict, label: str = "") -> None:
     print(f"{label}{'bucket':>13} {'stories':>8} {'articles':>9} {'best s':>8} {'median s':>9}"
-          f" {'stories/s':>10} {'ms/story':>9}")
-    gva_best = gva_median = 0.0
+          f" {'best cpu s':>10} {'stories/s':>10} {'ms/story':>9}")
+    total = [0.0, 0.0, 0.0]
     for name, (n_stories, n_articles) in result["sizes"].items():
         times = result["seconds"][name]
-        best, median = min(times), statistics.median(times)
+        best, median, cpu = min(times), statistics.median(times), min(result["cpu"][name])
         if name != SYNTHETIC:
-            gva_best, gva_median = gva_best + best, gva_median + median
+            total = [total[0] + best, total[1] + median, total[2] + cpu]
         rate = n_stories / best if best else float("inf")
         print(f"{label}{name:>13} {n_stories:>8} {n_articles:>9} {best:>8.3f} {median:>9.3f}"
-              f" {rate:>10.1f} {1000 * best / max(n_stories, 1):>9.2f}")
-    print(f"{label}{'gva-dev all':>13} {'':>8} {'':>9} {gva_best:>8.3f} {gva_median:>9.3f}")
+              f" {cpu:>10.3f} {rate:>10.1f} {1000 * best / max(n_stories, 1):>9.2f}")
+    print(f"{label}{'all stories':>13} {'':>8} {'':>9} {total[0]:>8.3f} {total[1]:>9.3f}"
+          f" {total[2]:>10.3f}")
 
 
 def load_average() -> str:
@@ -162,29 +172,33 @@ def compare(args: argparse.Namespace) -> None:
                                  check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
         stories = Path(tmp) / "stories.json"
-        save_stories(gold_stories(args.data), stories)
+        save_stories(gold_stories(args.corpus), stories)
         runs: dict[str, dict] = {}
         for _ in range(args.rounds):
             for name, tree in (("new", REPO), ("old", old)):
                 result = run_child(tree, stories, args)
                 if name in runs:
-                    for bucket, seconds in result["seconds"].items():
-                        runs[name]["seconds"][bucket] += seconds
+                    for measure_name in ("seconds", "cpu"):
+                        for bucket, seconds in result[measure_name].items():
+                            runs[name][measure_name][bucket] += seconds
                 else:
                     runs[name] = result
     for name in ("old", "new"):
         print(f"-- {name} ({args.against if name == 'old' else 'working tree'})")
         report(runs[name])
-    print("-- median old / median new")
+    print(f"-- old / new {'wall':>8} {'cpu':>8}   (medians)")
     for bucket in runs["new"]["sizes"]:
-        old_s = statistics.median(runs["old"]["seconds"][bucket])
-        new_s = statistics.median(runs["new"]["seconds"][bucket])
-        print(f"{bucket:>13} {old_s / new_s:>8.1f}x")
+        ratios = [
+            statistics.median(runs["old"][m][bucket]) / statistics.median(runs["new"][m][bucket])
+            for m in ("seconds", "cpu")
+        ]
+        print(f"{bucket:>13} {ratios[0]:>7.1f}x {ratios[1]:>7.1f}x")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--corpus", type=Path, help="a labelled JSONL file (default: gva-dev)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--max-sentences", type=int, default=5)
     parser.add_argument("--against", help="a git commit to compare with (A/B, child processes)")
@@ -194,13 +208,14 @@ def main() -> None:
         stories = read_stories(args.child)
         json.dump(measure(stories, args.rounds, args.max_sentences), sys.stdout)
         return
-    if not (args.data / "gva-dev.jsonl").is_file():
-        sys.exit(f"no gva-dev.jsonl under {args.data} (--data)")
+    args.corpus = args.corpus or args.data / "gva-dev.jsonl"
+    if not args.corpus.is_file():
+        sys.exit(f"no {args.corpus} (--data, --corpus)")
     print(f"load average before: {load_average()} ({os.cpu_count()} CPUs)")
     if args.against:
         compare(args)
     else:
-        report(measure(gold_stories(args.data), args.rounds, args.max_sentences))
+        report(measure(gold_stories(args.corpus), args.rounds, args.max_sentences))
     print(f"load average after: {load_average()}")
 
 
