@@ -781,6 +781,9 @@ def generate(
     folder = corpus_dir(out, kind, n, seed)
     if not force and _same_corpus(folder, kind, n, seed, forms):
         return folder
+    if not force and _same_corpus(folder, kind, n, seed, ()):
+        # The same corpus in other forms: write them all (the text is the same either way).
+        forms = sorted({*forms, *json.loads((folder / "manifest.json").read_text())["forms"]})
     started = time.perf_counter()
     # Build in a temporary folder and rename at the end: an interrupted run leaves no corpus
     # that looks complete.
