@@ -62,6 +62,9 @@ VENV_BIN = Path(sys.executable).parent
 RESULTS = HERE / "results"
 STAGES = ("startup", "load_and_clean", "dedup", "cluster", "summarize", "render")
 CPUS = os.cpu_count() or 1
+#: The environment of every measured child: --commit puts a snapshot of newsclust first on
+#: PYTHONPATH (the editable install would otherwise load the working tree, which others edit).
+CHILD_ENV = {**os.environ, "NO_COLOR": "1", "PYTHONHASHSEED": "0"}
 
 
 # --- machine state ------------------------------------------------------------------------------
@@ -142,10 +145,11 @@ _TIMINGS = re.compile(r"timings: (\{.*\})")
 def run_measured(argv: list[str], *, label: str) -> dict:
     """Run ``argv``; wall and CPU time, peak memory, load, and the timings line it logs."""
     load_before = say_load(f"before {label}")
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONHASHSEED": "0"}
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=ROOT)
+        proc = subprocess.Popen(
+            argv, stdout=subprocess.DEVNULL, stderr=err, env=CHILD_ENV, cwd=ROOT
+        )
         sampler = TreeSampler(proc.pid)
         sampler.start()
         # wait4, not wait: its rusage covers the child and the workers it waited for.
@@ -201,7 +205,7 @@ def startup_seconds() -> float:
     best = math.inf
     for _ in range(3):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=CHILD_ENV)
         best = min(best, time.perf_counter() - started)
     return round(best, 2)
 
@@ -330,19 +334,28 @@ def _py_spy() -> str | None:
 
 
 _FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*)\)$")
+#: Frames that only carry others (process start-up, pool plumbing, this harness): left out of
+#: the cumulative ranking, where they would fill the top rows.
+_PLUMBING = ("multiprocessing/", "bench_pipeline.py", "<frozen", "threading.py", "concurrent/")
 
 
 def _short(file: str) -> str:
-    for marker in ("/site-packages/", "/lib/python3."):
+    for marker in ("/site-packages/", "/lib/python3.11/"):
         if marker in file:
             return file.split(marker, 1)[1]
     return file.replace(str(ROOT) + "/", "")
 
 
 def summarise_profile(raw: Path, rate: int, top: int = 25) -> dict:
-    """Self and cumulative seconds per function from py-spy's collapsed stacks."""
+    """Self and cumulative seconds per function from py-spy's collapsed stacks (``--nolineno``).
+
+    Samples of all processes are summed, so with worker processes busy the seconds add up to
+    more than the wall time: read them as CPU seconds. ``main_s`` and ``workers_s`` split them
+    by process (a worker's stack starts with two "process" frames: its parent's and its own).
+    """
     self_samples: Counter[str] = Counter()
     cumulative: Counter[str] = Counter()
+    by_process = Counter()
     total = 0
     for line in raw.read_text(encoding="utf-8", errors="replace").splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -350,17 +363,22 @@ def summarise_profile(raw: Path, rate: int, top: int = 25) -> dict:
             continue
         count = int(count_text)
         frames = []
+        processes = 0
         for frame in stack.split(";"):
-            match = _FRAME.match(frame)
-            if match is None:  # "process 123:..." headers of --subprocesses
+            if frame.startswith("process "):
+                processes += 1
                 continue
-            frames.append(f"{_short(match['file'])}:{match['func']}")
+            match = _FRAME.match(frame)
+            if match is not None:
+                frames.append(f"{_short(match['file'])}:{match['func']}")
         if not frames:
             continue
         total += count
+        by_process["workers" if processes > 1 else "main"] += count
         self_samples[frames[-1]] += count
         for name in set(frames):
-            cumulative[name] += count
+            if not name.startswith(_PLUMBING):
+                cumulative[name] += count
 
     def seconds(counter: Counter[str]) -> list[dict]:
         return [
@@ -371,9 +389,22 @@ def summarise_profile(raw: Path, rate: int, top: int = 25) -> dict:
     return {
         "samples": total,
         "rate_hz": rate,
+        "main_s": round(by_process["main"] / rate, 1),
+        "workers_s": round(by_process["workers"] / rate, 1),
         "self": seconds(self_samples),
         "cumulative": seconds(cumulative),
     }
+
+
+def print_profile(profile: dict, rows: int = 20) -> None:
+    say(
+        f"   profile: {profile['samples']} samples at {profile['rate_hz']} Hz; "
+        f"main process {profile['main_s']} s, worker processes {profile['workers_s']} s"
+    )
+    for kind in ("self", "cumulative"):
+        say(f"   top by {kind} time (seconds summed over processes):")
+        for row in profile[kind][:rows]:
+            say(f"     {row['s']:>8.1f} s {row['share']:>6.1%}  {row['function']}")
 
 
 def profile_run(path: Path, jobs: int, rate: int) -> dict:
@@ -412,7 +443,7 @@ def profile_run(path: Path, jobs: int, rate: int) -> dict:
             argv = child
         say_load("before the in-process stage run" + (" under py-spy" if spy else ""))
         started = time.perf_counter()
-        done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
+        done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=CHILD_ENV)
         wall = time.perf_counter() - started
         lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
         if done.returncode != 0 or not lines:
@@ -428,6 +459,29 @@ def profile_run(path: Path, jobs: int, rate: int) -> dict:
 
 
 # --- the benchmark -------------------------------------------------------------------------------
+
+
+def snapshot(rev: str) -> tuple[str, Path]:
+    """``newsclust/`` as of ``rev``, exported once to benchmarks/data/snapshots/<sha>/ (git
+    archive: no worktree, nothing written to .git)."""
+    sha = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{rev}^{{commit}}"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    dest = HERE / "data" / "snapshots" / sha[:12]
+    if not (dest / "newsclust" / "__init__.py").is_file():
+        tmp = dest.with_name(dest.name + f".tmp{os.getpid()}")
+        tmp.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "archive", sha, "newsclust"], cwd=ROOT, check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
+        shutil.rmtree(dest, ignore_errors=True)
+        tmp.rename(dest)
+    return sha, dest
 
 
 def cli_argv(path: Path, output: Path, jobs: int | None) -> list[str]:
@@ -580,6 +634,12 @@ def main(argv: list[str] | None = None) -> int:
         default=20_000,
         help="only corpora up to this size are re-run (big runs take too long)",
     )
+    parser.add_argument(
+        "--commit",
+        metavar="REV",
+        default=None,
+        help="measure newsclust as of this commit (default: the working tree)",
+    )
     args = parser.parse_args(argv)
 
     record: dict = {
@@ -594,7 +654,20 @@ def main(argv: list[str] | None = None) -> int:
         ).stdout.strip(),
         "load_at_start": os.getloadavg(),
     }
-    say(f"newsclust pipeline benchmark, commit {record['commit']}, {CPUS} CPUs")
+    if args.commit:
+        sha, path = snapshot(args.commit)
+        CHILD_ENV["PYTHONPATH"] = str(path)
+        sys.path.insert(0, str(path))
+        record["commit"], record["measured"] = sha[:12], f"snapshot {path.relative_to(ROOT)}"
+    else:
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "newsclust"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        record["measured"] = "working tree" + (" (uncommitted changes)" if dirty else "")
+    say(
+        f"newsclust pipeline benchmark: {record['measured']}, commit {record['commit']}, "
+        f"{CPUS} CPUs"
+    )
     startup = startup_seconds()
     record["startup_s"] = startup
     say(f"startup (interpreter + imports): {startup:.2f} s")
@@ -616,10 +689,8 @@ def main(argv: list[str] | None = None) -> int:
         say(f"\n== in-process run of {args.profile:,} articles (stages, profile) ==")
         record["profile"] = profile_run(folder / "articles", jobs, args.profile_rate)
         say(f"   stages: {record['profile']['stages_s']}")
-        for kind in ("self", "cumulative"):
-            say(f"   top by {kind} time:")
-            for row in record["profile"].get("profile", {}).get(kind, [])[:15]:
-                say(f"     {row['s']:>8.1f} s {row['share']:>6.1%}  {row['function']}")
+        if "profile" in record["profile"]:
+            print_profile(record["profile"]["profile"])
     short: list[dict] = []
     if args.estimate:
         short = [
@@ -646,6 +717,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "_summarise":  # a saved py-spy raw file
+        print_profile(summarise_profile(Path(sys.argv[2]), int(sys.argv[3])), rows=40)
+        sys.exit(0)
     if len(sys.argv) > 1 and sys.argv[1] == "_stages":
         child = argparse.ArgumentParser()
         child.add_argument("path", type=Path)
