@@ -52,7 +52,12 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import (
+    ENGLISH_STOP_WORDS,
+    CountVectorizer,
+    TfidfTransformer,
+    TfidfVectorizer,
+)
 
 from newsclust.entities import extract_dates, extract_entities
 from newsclust.models import Article
@@ -144,9 +149,6 @@ def _repeated_chrome(docs: list[set[str]], days: np.ndarray, min_docs: int, min_
 
 # --------------------------------------------------------------------------- entities
 
-_LOWER_WORD = re.compile(r"\b[a-z][a-z'\-]+\b")
-
-
 def _entity_terms(text: str) -> list[tuple[str, str, str]]:
     """(term, surface word, display text) for each entity mention of a text.
 
@@ -174,8 +176,83 @@ def _entity_terms(text: str) -> list[tuple[str, str, str]]:
 ENTITY_CHARS = 20_000
 
 
-def _heads(texts: list[str]) -> list[str]:
-    return [t[:ENTITY_CHARS] for t in texts]
+# --------------------------------------------------------------------------- per-document work
+# Module-level functions so that worker processes can run them (``jobs`` > 1).
+
+
+def _chrome_keys(doc: tuple[str | None, str]) -> set[str]:
+    """Every key by which a line or title segment of the document could be chrome."""
+    title, text = doc
+    lines = _title_segments(title) + [line for line in text.splitlines() if line.strip()]
+    return {k for line in lines for k in _line_keys(line)}
+
+
+def _strip_chrome(title: str | None, text: str, chrome: frozenset[str]) -> str:
+    """Title segments and body lines that are not chrome: "title.\nbody"."""
+
+    def keep(line: str) -> bool:
+        return not any(k in chrome for k in _line_keys(line))
+
+    head = " - ".join(s for s in _title_segments(title) if keep(s))
+    body = "\n".join(line for line in text.splitlines() if line.strip() and keep(line))
+    return head + ".\n" + body if head else body
+
+
+def _text_dates(text: str, date: dt.date | None, back_weight: float) -> list[tuple[int, float]]:
+    """Dates written in the text (not after publication, not the publication date itself) as
+    (day number, trust): 1 in the first half of the text, ``back_weight`` in the second half.
+    The dates nearest the publication date (the likeliest event dates) come first.
+    """
+    limit = date + dt.timedelta(days=1) if date else dt.date.max
+    half = len(text) // 2
+    found: dict[dt.date, float] = {}
+    for part, weight in ((text[half:], back_weight), (text[:half], 1.0)):
+        for d in extract_dates(part, date):
+            if d <= limit and d != date:
+                found[d] = max(found.get(d, 0.0), weight)
+    near = sorted(found, key=lambda d: (abs((date - d).days) if date else 0, d))
+    return [(d.toordinal(), found[d]) for d in near[: MAX_DATES - 1]]
+
+
+_worker_chrome: frozenset[str] = frozenset()
+
+
+def _use_chrome(chrome: frozenset[str]) -> None:
+    """Worker-process initializer: the corpus chrome, sent once per worker."""
+    global _worker_chrome
+    _worker_chrome = chrome
+
+
+def _analyse(doc: tuple, chrome: frozenset[str] | None = None) -> tuple[str, list, list]:
+    """Cleaned text, entity mentions and text dates of one (title, text, date, back_weight)."""
+    title, text, date, back_weight = doc
+    text = _strip_chrome(title, text, _worker_chrome if chrome is None else chrome)
+    return text, _entity_terms(text[:ENTITY_CHARS]), _text_dates(text, date, back_weight)
+
+
+def _map(fn, items: list, jobs: int, chrome: frozenset[str] | None = None) -> list:
+    """``[fn(item) ...]``, in ``jobs`` worker processes when that pays off."""
+    if jobs > 1 and len(items) > 200:
+        from concurrent.futures import ProcessPoolExecutor
+
+        init = (_use_chrome, (chrome,)) if chrome is not None else (None, ())
+        with ProcessPoolExecutor(jobs, initializer=init[0], initargs=init[1]) as pool:
+            return list(pool.map(fn, items, chunksize=64))
+    if chrome is not None:
+        return [fn(item, chrome) for item in items]
+    return [fn(item) for item in items]
+
+
+# --------------------------------------------------------------------------- the two views
+
+
+def _common_words(analysed: list, lower_df: dict[str, int]) -> frozenset[str]:
+    """Capitalised words the corpus mostly writes in lower case: common words capitalised by
+    position (sentence start, title case), not names ("Teen", "Fatal")."""
+    cap_df: Counter[str] = Counter()
+    for _, mentions, _ in analysed:
+        cap_df.update({surface for _, surface, _ in mentions if surface})
+    return frozenset(w for w, c in cap_df.items() if lower_df.get(w, 0) >= c)
 
 
 def _fit_tfidf(vectorizer: TfidfVectorizer, docs: list) -> tuple[sp.csr_matrix, object]:
@@ -192,6 +269,44 @@ def _transform(vectorizer, docs: list) -> sp.csr_matrix:
     if vectorizer is None:
         return sp.csr_matrix((len(docs), 0), dtype=np.float32)
     return vectorizer.transform(docs).tocsr()
+
+
+_TOKEN = r"(?u)\b[^\W\d_][^\W_]+\b"
+
+
+class _TextView:
+    """Lower-cased TF-IDF of the cleaned texts, counted case-sensitively once.
+
+    The case-sensitive counts also give, for free, in how many documents each word is written
+    in lower case: what tells a name ("Holmes") from a capitalised common word ("Teen").
+    """
+
+    def fit_transform(self, texts: list[str], max_df: float) -> sp.csr_matrix:
+        self.counter = CountVectorizer(lowercase=False, token_pattern=_TOKEN, dtype=np.float32)
+        try:
+            counts = self.counter.fit_transform(texts).tocsr()
+        except ValueError:  # no document has a single word
+            self.counter = None
+            self.lower_df = {}
+            return sp.csr_matrix((len(texts), 0), dtype=np.float32)
+        words = self.counter.get_feature_names_out()
+        df = np.bincount(counts.indices, minlength=len(words))
+        self.lower_df = {w: int(c) for w, c in zip(words, df, strict=True) if w.islower()}
+        lower, column = np.unique([w.lower() for w in words], return_inverse=True)
+        merge = sp.csr_matrix((np.ones(len(words), dtype=np.float32),
+                               (np.arange(len(words)), column)), shape=(len(words), len(lower)))
+        merged = counts @ merge
+        merged_df = np.bincount(merged.indices, minlength=len(lower))
+        keep = (merged_df <= max_df * len(texts)) & ~np.isin(lower, list(ENGLISH_STOP_WORDS))
+        self.merge = merge[:, np.flatnonzero(keep)].tocsr()
+        self.tfidf = TfidfTransformer(sublinear_tf=True)
+        return self.tfidf.fit_transform(merged[:, np.flatnonzero(keep)]).astype(np.float32).tocsr()
+
+    def transform(self, texts: list[str]) -> sp.csr_matrix:
+        if self.counter is None:
+            return sp.csr_matrix((len(texts), 0), dtype=np.float32)
+        merged = self.counter.transform(texts).tocsr() @ self.merge
+        return self.tfidf.transform(merged).astype(np.float32).tocsr()
 
 
 # --------------------------------------------------------------------------- clustering
@@ -442,95 +557,43 @@ class StoryClusterer:
 
     # ----------------------------------------------------------------- features
 
-    def _clean_texts(self, articles: Sequence[Article], days: np.ndarray) -> list[str]:
-        titles = [[(s, _line_keys(s)) for s in _title_segments(a.title)] for a in articles]
-        bodies = [[(line, _line_keys(line)) for line in a.text.splitlines() if line.strip()]
-                  for a in articles]
-        if not hasattr(self, "chrome_"):
-            docs = [{k for _, keys in t + body for k in keys}
-                    for t, body in zip(titles, bodies, strict=True)]
-            self.chrome_ = _repeated_chrome(
-                docs, days, self.boilerplate_min_docs, self.boilerplate_days
-            )
-            logger.debug("%d repeated chrome lines", len(self.chrome_))
-        chrome = self.chrome_
-        out = []
-        for t, body in zip(titles, bodies, strict=True):
-            title = " - ".join(s for s, keys in t if not any(k in chrome for k in keys))
-            kept = [line for line, keys in body if not any(k in chrome for k in keys)]
-            out.append(title + ".\n" + "\n".join(kept) if title else "\n".join(kept))
-        return out
-
-    def _dates(self, articles: Sequence[Article], texts: list[str]):
-        """Day numbers and weights: column 0 the publication date (weight 1), then text dates.
-
-        A date in the first half of the text is likely the event's own date (weight 1); one in
-        the second half is often background about an earlier event ("after last week's fire
-        on the Keileweg"), so it counts ``text_date_weight``.
-        """
-        dates = np.full((len(articles), MAX_DATES), _NO_DATE, dtype=np.int64)
-        weights = np.zeros((len(articles), MAX_DATES))
-        for i, (a, text) in enumerate(zip(articles, texts, strict=True)):
-            if a.date is not None:
-                dates[i, 0], weights[i, 0] = a.date.toordinal(), 1.0
-            limit = a.date + dt.timedelta(days=1) if a.date else dt.date.max
-            half = len(text) // 2
-            found: dict[dt.date, float] = {}
-            for part, weight in ((text[half:], self.text_date_weight), (text[:half], 1.0)):
-                for d in extract_dates(part, a.date):
-                    if d <= limit and d != a.date:
-                        found[d] = max(found.get(d, 0.0), weight)
-            # Keep the dates nearest the publication date (the likeliest event dates).
-            near = sorted(found, key=lambda d: (abs((a.date - d).days) if a.date else 0, d))
-            for k, d in enumerate(near[: MAX_DATES - 1], start=1):
-                dates[i, k], weights[i, k] = d.toordinal(), found[d]
-        return dates, weights
-
-    def _entity_terms(self, texts: list[str]) -> tuple[list[list[str]], list[dict[str, str]]]:
-        """Entity terms per document (common words dropped) and a display text per term."""
-        if self.jobs > 1 and len(texts) > 200:
-            from concurrent.futures import ProcessPoolExecutor
-
-            with ProcessPoolExecutor(self.jobs) as pool:
-                extracted = list(pool.map(_entity_terms, _heads(texts), chunksize=64))
-        else:
-            extracted = [_entity_terms(t) for t in _heads(texts)]
-        if not hasattr(self, "common_words_"):
-            lower_df: Counter[str] = Counter()
-            for text in texts:
-                lower_df.update(set(_LOWER_WORD.findall(text)))
-            cap_df: Counter[str] = Counter()
-            for doc in extracted:
-                cap_df.update({surface for _, surface, _ in doc if surface})
-            # A capitalised word the corpus mostly writes in lower case is a common word
-            # capitalised by position (sentence start, title case), not a name.
-            self.common_words_ = {w for w, c in cap_df.items() if lower_df.get(w, 0) >= c}
-        common = self.common_words_
-        kept = [[(t, d) for t, s, d in doc if not s or s not in common] for doc in extracted]
-        return [[t for t, _ in doc] for doc in kept], [dict(reversed(doc)) for doc in kept]
-
     def _featurize(self, articles: Sequence[Article], *, fitting: bool) -> _Features:
-        days = np.array([a.date.toordinal() if a.date else _NO_DATE for a in articles])
-        texts = self._clean_texts(articles, days)
-        terms, displays = self._entity_terms(texts)
         if fitting:
-            n = len(articles)
+            days = np.array([a.date.toordinal() if a.date else _NO_DATE for a in articles])
+            keys = _map(_chrome_keys, [(a.title, a.text) for a in articles], self.jobs)
+            self.chrome_ = frozenset(_repeated_chrome(
+                keys, days, self.boilerplate_min_docs, self.boilerplate_days
+            ))
+            logger.debug("%d repeated chrome lines", len(self.chrome_))
+        docs = [(a.title, a.text, a.date, self.text_date_weight) for a in articles]
+        analysed = _map(_analyse, docs, self.jobs, self.chrome_)
+        texts = [text for text, _, _ in analysed]
+        if fitting:
             # "More than half the corpus" is evidence of a stop word only in a corpus of some
             # size; in a handful of documents a shared word is shared content.
-            max_df = 0.5 if n >= 20 else 1.0
-            text, self.text_vectorizer_ = _fit_tfidf(TfidfVectorizer(
-                # No accent stripping here (slow, and rare in English news): the entity view
-                # folds accents in names, where they matter.
-                sublinear_tf=True, max_df=max_df, stop_words="english", dtype=np.float32,
-                token_pattern=r"(?u)\b[^\W\d_][^\W_]+\b",
-            ), texts)
+            self.text_view_ = _TextView()
+            text = self.text_view_.fit_transform(texts, 0.5 if len(texts) >= 20 else 1.0)
+            self.common_words_ = _common_words(analysed, self.text_view_.lower_df)
+        else:
+            text = self.text_view_.transform(texts)
+        common = self.common_words_
+        kept = [[(t, d) for t, s, d in mentions if not s or s not in common]
+                for _, mentions, _ in analysed]
+        terms = [[t for t, _ in doc] for doc in kept]
+        displays = [dict(reversed(doc)) for doc in kept]
+        if fitting:
             entities, self.entity_vectorizer_ = _fit_tfidf(TfidfVectorizer(
                 analyzer=_identity, sublinear_tf=True, dtype=np.float32,
             ), terms)
         else:
-            text = _transform(self.text_vectorizer_, texts)
             entities = _transform(self.entity_vectorizer_, terms)
-        dates, weights = self._dates(articles, texts)
+        dates = np.full((len(articles), MAX_DATES), _NO_DATE, dtype=np.int64)
+        weights = np.zeros((len(articles), MAX_DATES))
+        for i, (a, (_, _, found)) in enumerate(zip(articles, analysed, strict=True)):
+            if a.date is not None:
+                dates[i, 0], weights[i, 0] = a.date.toordinal(), 1.0
+            for k, (day, weight) in enumerate(found, start=1):
+                dates[i, k], weights[i, k] = day, weight
         return _Features(text, entities, dates, weights, terms, displays)
 
     # ----------------------------------------------------------------- similarity
@@ -577,9 +640,6 @@ class StoryClusterer:
     def fit(self, articles: Sequence[Article], y=None) -> StoryClusterer:
         """Cluster ``articles`` into stories; sets ``labels_`` (input order)."""
         self._validate()
-        for attr in ("chrome_", "common_words_"):
-            if hasattr(self, attr):
-                delattr(self, attr)
         n = len(articles)
         # Work in (date, id) order so the result does not depend on the input order.
         order = sorted(range(n), key=lambda i: _sort_key(articles[i], i))
