@@ -283,12 +283,12 @@ class _TextView:
 
     def fit_transform(self, texts: list[str], max_df: float) -> sp.csr_matrix:
         self.counter = CountVectorizer(lowercase=False, token_pattern=_TOKEN, dtype=np.float32)
+        self.lower_df: dict[str, int] = {}
         try:
             counts = self.counter.fit_transform(texts).tocsr()
         except ValueError:  # no document has a single word
             self.counter = None
-            self.lower_df = {}
-            return sp.csr_matrix((len(texts), 0), dtype=np.float32)
+            return self.transform(texts)
         words = self.counter.get_feature_names_out()
         df = np.bincount(counts.indices, minlength=len(words))
         self.lower_df = {w: int(c) for w, c in zip(words, df, strict=True) if w.islower()}
@@ -298,6 +298,9 @@ class _TextView:
         merged = counts @ merge
         merged_df = np.bincount(merged.indices, minlength=len(lower))
         keep = (merged_df <= max_df * len(texts)) & ~np.isin(lower, list(ENGLISH_STOP_WORDS))
+        if not keep.any():  # only stop words
+            self.counter = None
+            return self.transform(texts)
         self.merge = merge[:, np.flatnonzero(keep)].tocsr()
         self.tfidf = TfidfTransformer(sublinear_tf=True)
         return self.tfidf.fit_transform(merged[:, np.flatnonzero(keep)]).astype(np.float32).tocsr()
@@ -483,16 +486,22 @@ class StoryClusterer:
 
     Parameters (keyword-only; validated in :meth:`fit`):
 
-    threshold: link articles (clusters) whose average pair similarity is at least this.
+    threshold: join clusters whose average pair similarity is at least this (the evaluation
+        scores barely move between 0.12 and 0.15; 0.14 keeps same-city, same-kind events a
+        week apart apart with some margin).
     text_weight, entity_weight: weights of the text and entity cosines (the time factor then
-        scales their sum).
+        scales their sum). Entities weigh more: shared rare names and places identify an event,
+        shared words mostly identify a topic.
     time_grace, time_tau, time_floor: the time factor is 1 for date gaps up to ``time_grace``
-        days, then decays as exp(-(gap - grace) / tau) towards ``time_floor``.
+        days, then decays as exp(-(gap - grace) / tau) towards ``time_floor``: coverage of an
+        event fades within days, and a report weeks later needs about three times the content.
+    text_date_weight: trust in a date written in the second half of a text.
     n_neighbors: candidate pairs per article.
-    candidate_max_df: terms in more than this share of documents do not make candidates.
+    candidate_max_df: terms in more than this share of the documents (kept within 20..500
+        documents) do not make candidates.
     boilerplate_min_docs, boilerplate_days: a line in that many documents spread over more
         than that many days is page chrome.
-    jobs: worker processes for entity extraction (1 = in process).
+    jobs: worker processes for the per-document work (1 = all in this process).
 
     Fitted attributes: ``labels_`` (list[int], input order, numbered by first appearance),
     ``n_stories_``, ``pairs_`` (number of candidate pairs scored), ``timings_`` (seconds by

@@ -112,6 +112,12 @@ def test_empty_and_tiny_inputs():
     assert StoryClusterer().fit([TOLEDO_A]).labels_ == [0]
     blank = [art("a", ""), art("b", "   "), art("c", "", title="")]
     assert sorted(StoryClusterer().fit(blank).labels_) == [0, 1, 2]
+    # Only stop words, only numbers: no vocabulary at all, still one label each.
+    for texts in (["the and of", "of the", "and"], ["123 456", "789", "42"]):
+        articles = [art(str(i), t) for i, t in enumerate(texts)]
+        clusterer = StoryClusterer().fit(articles)
+        assert len(clusterer.labels_) == 3
+        assert clusterer.explain(articles[0], articles[1]).similarity >= 0
 
 
 def test_undated_copies_join():
