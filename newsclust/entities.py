@@ -4,13 +4,13 @@ Public interface (stable; the clusterer and the summarizer both use it):
 
 - :class:`Entity` ``(text, kind, key)``: ``kind`` is one of ``"person"``, ``"place"``, ``"org"``,
   ``"number"``, ``"other"``; ``key`` is a normalised form shared by spelling variants
-  (``name_key`` for names, ``"age:23"``/``"money:2.5 billion"``/``"block:1400"``/``"num:6000"`` for
-  numbers).
+  (``name_key`` for names; ``"age:23"``, ``"money:2.5 billion"``, ``"block:1400"``,
+  ``"num:6000"`` for numbers; ``"route:10"`` for a numbered road, kind ``"place"``).
 - :func:`extract_entities` ``(text) -> list[Entity]`` in order of appearance (repeats kept, so a
   caller can count mentions).
 - :func:`name_key` ``(name) -> str``: accents folded, lower case, transliteration variants folded.
 - :func:`same_name` ``(a, b) -> bool``: equal keys, or the same number of words with every word
-  equal or (for words of 5+ letters) one edit apart.
+  equal or (for words of 5+ letters with the same first letter) one edit apart.
 - :func:`extract_dates` ``(text, reference) -> list[date]``: absolute dates written in the text
   ("Feb. 6", "6 February 2014", "2014-02-06"), resolved against the article date.
 
