@@ -247,6 +247,8 @@ def fingerprint(
     """Shingle sets and MinHash signatures of ``texts`` (rows in the order of ``texts``)."""
     global _FORKED_TEXTS
     ranges = list(_batches(texts))
+    if multiprocessing.current_process().daemon:
+        jobs = 1  # a pool worker may not start processes of its own
     if jobs > 1 and len(ranges) > 1:
         if "fork" in multiprocessing.get_all_start_methods():
             # fork: workers start in milliseconds and inherit the modules and the texts.
