@@ -20,7 +20,8 @@ How
 
        r = 4, b = 32:  P(0.5) = 1 - (1 - 0.5**4)**32 = 0.873   too low
        r = 3, b = 42:  P(0.5) = 1 - (1 - 0.5**3)**42 = 0.9963  chosen (126 of 128 values used)
-                       P(0.6) = 0.99998,  P(0.3) = 0.683,  P(0.1) = 0.041,  P(0.05) = 0.0052
+                       P(0.6) = 0.99996,  P(0.4) = 0.938,  P(0.3) = 0.683,
+                       P(0.1) = 0.041,    P(0.05) = 0.0052  (false candidates, all verified)
 
    (datasketch's own choice for threshold 0.8, 9 bands x 13 rows, has P(0.8) = 0.40.)
 4. **Verification**: every candidate is checked with the real shingle sets A and B:
