@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 import multiprocessing
 import os
 import time
@@ -134,7 +135,8 @@ def choose_bands(threshold: float, num_perm: int, recall: float = TARGET_RECALL)
 
 
 def _check_number(name: str, value, kind: type, low, high, *, low_open: bool = False) -> None:
-    if isinstance(value, bool) or not isinstance(value, kind if kind is int else (int, float)):
+    allowed = numbers.Integral if kind is int else numbers.Real  # numpy scalars too
+    if isinstance(value, bool) or not isinstance(value, allowed):
         raise ValueError(
             f"The {name!r} parameter of NearDuplicateFinder must be of type {kind.__name__}. "
             f"Got {value!r} instead."
