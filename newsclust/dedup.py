@@ -61,8 +61,8 @@ from __future__ import annotations
 
 import logging
 import math
-import numbers
 import multiprocessing
+import numbers
 import os
 import time
 from collections.abc import Iterator, Sequence
