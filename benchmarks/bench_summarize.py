@@ -65,13 +65,16 @@ def synthetic_story(n_articles: int = 50, seed: int = 7) -> list:
     rng = random.Random(seed)
     towns = ["Varnell", "Ostby", "Marlow", "Kessington", "Dunmere"]
     people = ["Dana Kowalczyk", "Dana Kowalczik", "Ines Barra", "Tomas Lindqvist", "Amir Haddad"]
+    # Sentences several reports share: two wordings of the lead, of a statement and of a quote.
     shared = [
         f"A fire destroyed {n} warehouses near the port of {towns[0]} on Monday, officials said."
         for n in (3, 4)
-    ] + [
+    ]
+    shared += [
         f"{p} said that firefighters worked through the night to stop the flames."
         for p in people[:2]
-    ] + [
+    ]
+    shared += [
         "The cause of the fire is not yet known and an investigation has been opened.",
         '"We are doing everything we can to help the families," the mayor told reporters.',
         '"We do all we can to help the families," the mayor told journalists.',
@@ -88,9 +91,7 @@ def synthetic_story(n_articles: int = 50, seed: int = 7) -> list:
                 f"{person} of {town} told report {i} that {rng.randint(2, 90)} workers saw "
                 f"smoke over dock {j} and called for help before the roof fell."
             )
-        articles.append(
-            Article(id=f"syn{i:02d}", text="\n\n".join(text), path=f"syn{i:02d}.txt")
-        )
+        articles.append(Article(id=f"syn{i:02d}", text="\n\n".join(text), path=f"syn{i:02d}.txt"))
     return articles
 
 
@@ -114,8 +115,10 @@ def measure(stories: list[list], rounds: int, max_sentences: int) -> dict:
 
 
 def report(result: dict, label: str = "") -> None:
-    print(f"{label}{'bucket':>13} {'stories':>8} {'articles':>9} {'best s':>8} {'median s':>9}"
-          f" {'best cpu s':>10} {'stories/s':>10} {'ms/story':>9}")
+    print(
+        f"{label}{'bucket':>13} {'stories':>8} {'articles':>9} {'best s':>8} {'median s':>9}"
+        f" {'best cpu s':>10} {'stories/s':>10} {'ms/story':>9}"
+    )
     total = [0.0, 0.0, 0.0]
     for name, (n_stories, n_articles) in result["sizes"].items():
         times = result["seconds"][name]
@@ -123,10 +126,14 @@ def report(result: dict, label: str = "") -> None:
         if name != SYNTHETIC:
             total = [total[0] + best, total[1] + median, total[2] + cpu]
         rate = n_stories / best if best else float("inf")
-        print(f"{label}{name:>13} {n_stories:>8} {n_articles:>9} {best:>8.3f} {median:>9.3f}"
-              f" {cpu:>10.3f} {rate:>10.1f} {1000 * best / max(n_stories, 1):>9.2f}")
-    print(f"{label}{'all stories':>13} {'':>8} {'':>9} {total[0]:>8.3f} {total[1]:>9.3f}"
-          f" {total[2]:>10.3f}")
+        print(
+            f"{label}{name:>13} {n_stories:>8} {n_articles:>9} {best:>8.3f} {median:>9.3f}"
+            f" {cpu:>10.3f} {rate:>10.1f} {1000 * best / max(n_stories, 1):>9.2f}"
+        )
+    print(
+        f"{label}{'all stories':>13} {'':>8} {'':>9} {total[0]:>8.3f} {total[1]:>9.3f}"
+        f" {total[2]:>10.3f}"
+    )
 
 
 def load_average() -> str:
@@ -134,8 +141,10 @@ def load_average() -> str:
 
 
 def save_stories(stories: list[list], path: Path) -> None:
-    records = [[dataclasses.asdict(a) | {"date": a.date and a.date.isoformat()} for a in story]
-               for story in stories]
+    records = [
+        [dataclasses.asdict(a) | {"date": a.date and a.date.isoformat()} for a in story]
+        for story in stories
+    ]
     path.write_text(json.dumps(records), encoding="utf-8")
 
 
@@ -158,8 +167,16 @@ def read_stories(path: Path) -> list[list]:
 
 def run_child(tree: Path, stories: Path, args: argparse.Namespace) -> dict:
     env = dict(os.environ, PYTHONPATH=str(tree))
-    command = [sys.executable, __file__, "--child", str(stories), "--rounds", "1",
-               "--max-sentences", str(args.max_sentences)]
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        str(stories),
+        "--rounds",
+        "1",
+        "--max-sentences",
+        str(args.max_sentences),
+    ]
     out = subprocess.run(command, env=env, cwd=tree, check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
 
@@ -168,8 +185,11 @@ def compare(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "tree"
         old.mkdir()
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", args.against, "newsclust"],
-                                 check=True, capture_output=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", args.against, "newsclust"],
+            check=True,
+            capture_output=True,
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
         stories = Path(tmp) / "stories.json"
         save_stories(gold_stories(args.corpus), stories)
