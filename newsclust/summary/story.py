@@ -55,6 +55,7 @@ class Doc:
 
 
 def _story_order(articles: Sequence[Article]) -> list[Article]:
+    # Date first (undated last), then id: the output must not depend on the input order.
     return sorted(articles, key=lambda a: (a.date is None, a.date or dt.date.min, a.id))
 
 
