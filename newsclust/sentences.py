@@ -46,8 +46,11 @@ _ABBREVIATIONS = _word_set(
 )
 
 #: A sentence end candidate: terminal punctuation, optional closing quote/bracket, whitespace,
-#: then something that can start a sentence.
-_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+#: then something that can start a sentence; or a full-width full stop, exclamation or question
+#: mark (Chinese, Japanese), which ends a sentence with no space after it.
+_BOUNDARY = re.compile(
+    r"[.!?]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|[。！？]+[”’」』）)]*\s*(?=\S)"
+)
 
 #: "MOSCOW —", "ANKARA, Turkey (AP) —", "Paris (AFP) -": a dateline in capitals before a dash.
 _DATELINE = re.compile(
@@ -198,6 +201,9 @@ def split_paragraph(paragraph: str) -> list[str]:
     return pieces
 
 
+_PROSE_END = re.compile(r"[.!?\"”’:)。！？」』）]$")
+
+
 def _is_heading(paragraph: str) -> bool:
     """Lines without final punctuation: headings, kickers, bylines, leftover chrome.
 
@@ -205,7 +211,7 @@ def _is_heading(paragraph: str) -> bool:
     section heading ("sanctions"), which would otherwise be picked as a "sentence".
     """
     text = paragraph.strip()
-    return len(text.split()) <= 15 and not re.search(r"[.!?\"”’:)]$", text)
+    return len(text.split()) <= 15 and not _PROSE_END.search(text)
 
 
 def _cut_dateline(text: str) -> tuple[str, str]:

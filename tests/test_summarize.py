@@ -246,6 +246,16 @@ def test_single_source_without_summary_worthy_sentences_keeps_its_first_ones():
     assert result.title == "Police are investigating"
 
 
+def test_chinese_article_gets_a_title_and_summary():
+    text = "杭州市图书馆新馆于周六正式向公众开放。新馆藏书超过三百万册，并设有儿童阅读区。"
+    result = summarize_story([art("zh", text)])
+    assert result.title == "杭州市图书馆新馆于周六正式向公众开放"
+    assert [s.text for s in result.summary] == [
+        "杭州市图书馆新馆于周六正式向公众开放。",
+        "新馆藏书超过三百万册，并设有儿童阅读区。",
+    ]
+
+
 def test_output_is_deterministic_and_independent_of_input_order():
     first = summarize_story([QUAKE_A, QUAKE_B])
     again = summarize_story([QUAKE_B, QUAKE_A])

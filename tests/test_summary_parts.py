@@ -172,6 +172,15 @@ def test_split_sentences_is_the_whole_of_iter_sentences():
     ]
 
 
+def test_chinese_text_splits_at_full_width_stops():
+    text = "新馆于周六正式开放。馆长王丽表示：“欢迎读者！”图书馆每天开放十二个小时？\n\n标题"
+    assert [s.text for s in split_sentences(text)] == [
+        "新馆于周六正式开放。",
+        "馆长王丽表示：“欢迎读者！”",
+        "图书馆每天开放十二个小时？",
+    ]
+
+
 @given(
     st.lists(st.sampled_from(["the", "storm", "hit", "town", "near", "a"]), max_size=12),
     st.lists(st.sampled_from(["the", "storm", "hit", "town", "near", "a"]), max_size=12),

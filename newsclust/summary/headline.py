@@ -79,7 +79,7 @@ def shorten(sentence: str, limit: int = 12) -> str:
     The first clause, with a leading attribution turned into the headline form ("Lavrov said
     that X will ..." -> "Lavrov: X will ..."); cut to ``limit`` words if still too long.
     """
-    text = sentence.strip().rstrip(".!?")
+    text = sentence.strip().rstrip(".!?。！？")
     if len(text.split()) <= limit + 2:
         return text
     clause = _CLAUSE_END.split(text)[0]
