@@ -16,8 +16,8 @@ and records:
   dedup, cluster, summarize); "startup" (interpreter and imports, measured separately) and
   "render" (the JSON report, writing it and exiting) make up the rest of the wall time;
 - peak memory: the largest single process (``ru_maxrss`` from ``wait4``) and the peak sum of the
-  proportional set size (PSS) over the process tree, sampled every 0.25 s (worker processes
-  share pages with their parent, so summing RSS would count those twice);
+  proportional set size (PSS) over the process tree (worker processes
+  share pages with their parent, so summing RSS would count those twice), sampled every second;
 - quality against the corpus's gold labels (B-cubed and pair F1, ``newsclust.scoring``), so a
   speed change cannot silently wreck the clustering;
 - the load average before and during each run. The machine is shared: a run during which the
@@ -43,6 +43,7 @@ import math
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -118,7 +119,10 @@ def _pss_kb(pid: int) -> int:
 class TreeSampler(threading.Thread):
     """Samples the process tree's total PSS and the load average while a run goes on."""
 
-    def __init__(self, pid: int, interval: float = 0.25) -> None:
+    # Reading smaps_rollup of a multi-GB process walks its page tables: at 4 Hz the sampler took
+    # ~10% of a core, which on a 2-core machine disturbs the run it measures; 1 Hz is enough for
+    # runs of minutes (a peak shorter than a second can be missed; ru_maxrss catches it).
+    def __init__(self, pid: int, interval: float = 1.0) -> None:
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.peak_pss_kb = 0
@@ -133,7 +137,7 @@ class TreeSampler(threading.Thread):
             self.peak_processes = max(self.peak_processes, len(pids))
             self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(p) for p in pids))
             ticks += 1
-            if ticks % 20 == 0:  # every 5 s
+            if ticks % 5 == 0:  # every 5 s
                 self.loads.append(load_average())
 
 
@@ -302,31 +306,40 @@ def extrapolate(small: dict, big: dict, target: int) -> dict:
 # --- in-process stage timing and profile --------------------------------------------------------
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of the reaped workers (pools are closed after each map)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def stages_child(path: Path, jobs: int, output: Path) -> None:
     """Child mode: ``pipeline.run`` with a progress callback that stamps the start of every stage
-    (so load and clean come apart), then the JSON rendering; prints a JSON line of seconds."""
-    started = time.perf_counter()
+    (so load and clean come apart), then the JSON rendering; prints a JSON line of wall and CPU
+    seconds per stage."""
+    started, started_cpu = time.perf_counter(), _cpu()
     from newsclust import pipeline
     from newsclust.render import render
     from newsclust.settings import Settings
 
-    imported = time.perf_counter()
-    stamps: dict[str, float] = {}
+    stamps: dict[str, tuple[float, float]] = {"imports": (started, started_cpu)}
 
     def progress(stage: str, done: int, total: int) -> None:
-        stamps.setdefault(stage, time.perf_counter())
+        if stage not in stamps:
+            stamps[stage] = (time.perf_counter(), _cpu())
 
+    stamps["run"] = (time.perf_counter(), _cpu())
     report = pipeline.run([path], Settings(jobs=jobs), progress=progress)
-    finished = time.perf_counter()
+    stamps["render"] = (time.perf_counter(), _cpu())
     output.write_text(render(report, "json"), encoding="utf-8")
-    written = time.perf_counter()
-    order = [s for s in ("load", "clean", "dedup", "cluster", "summarize") if s in stamps]
-    seconds = {"imports": imported - started}
+    stamps["end"] = (time.perf_counter(), _cpu())
+    order = sorted(stamps, key=lambda k: stamps[k][0])
+    wall, cpu = {}, {}
     for this, following in zip(order, order[1:], strict=False):
-        seconds[this] = stamps[following] - stamps[this]
-    seconds[order[-1]] = finished - stamps[order[-1]]
-    seconds["render"] = written - finished
-    print(json.dumps({k: round(v, 2) for k, v in seconds.items()}))
+        if this != "run":  # "run" only marks the end of the imports
+            wall[this] = round(stamps[following][0] - stamps[this][0], 2)
+            cpu[this] = round(stamps[following][1] - stamps[this][1], 2)
+    print(json.dumps({"wall": wall, "cpu": cpu}))
 
 
 def _py_spy() -> str | None:
@@ -682,6 +695,15 @@ def main(argv: list[str] | None = None) -> int:
     if len(results) >= 2:
         record["growth"] = growth(results[0], results[-1])
         say(f"\n== growth {results[0]['n']:,} -> {results[-1]['n']:,} (n^b; b = 1 is linear) ==")
+        loads = [r["cli"]["load_during"] for r in (results[0], results[-1])]
+        say(
+            f"   load during the two runs: {loads[0]} and {loads[1]}"
+            + (
+                "; wall ratios are skewed by the difference, the CPU ratio much less"
+                if abs(loads[0] - loads[1]) > 1
+                else ""
+            )
+        )
         for stage, fit in record["growth"].items():
             say(f"   {stage:<15} x{fit['ratio']:<8} b = {fit['exponent']}")
     if args.profile:
