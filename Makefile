@@ -5,13 +5,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench eval clean help
+FUZZ_SECONDS ?= 60
+
+.PHONY: run test lint bench eval fuzz clean help
 
 help:
 	@echo "make run    install into $(VENV) and cluster samples/"
 	@echo "make test   install test extras, run ruff and pytest"
 	@echo "make bench  benchmarks (figures go to benchmarks/results/)"
 	@echo "make eval   clustering scores on ../shared/eval"
+	@echo "make fuzz   atheris on the input parsers ($(FUZZ_SECONDS) s per target)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,18 +33,25 @@ run: $(STAMP)
 	$(BIN)/newsclust cluster samples/ || [ $$? -eq 3 ]
 
 test: $(TEST_STAMP)
-	$(BIN)/ruff check newsclust tests benchmarks
+	$(BIN)/ruff check newsclust tests benchmarks fuzz
 	$(BIN)/python -m pytest -q
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check newsclust tests benchmarks
-	$(BIN)/ruff format --check newsclust tests benchmarks
+	$(BIN)/ruff check newsclust tests benchmarks fuzz
+	$(BIN)/ruff format --check newsclust tests benchmarks fuzz
 
+# Figures go to stdout and benchmarks/results/; see benchmarks/README.md for the long runs.
 bench: $(TEST_STAMP)
-	$(BIN)/python benchmarks/bench_dedup.py
+	$(BIN)/python benchmarks/bench_dedup.py speed
+	$(BIN)/python benchmarks/bench_pipeline.py --sizes 10000 100000
+	$(BIN)/python benchmarks/bench_update.py
 
 eval: $(STAMP)
 	$(BIN)/python benchmarks/eval_clusters.py
+
+fuzz: $(TEST_STAMP)
+	$(BIN)/python -m pip install --quiet atheris
+	PYTHON=$(BIN)/python FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

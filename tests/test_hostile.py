@@ -869,11 +869,6 @@ def test_cli_keeps_other_languages_out_of_english_stories(corpus_run):
         assert "en" not in languages or languages == {"en"}, story["title"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sentences.split_sentences finds no sentence in Chinese text (no spaces, '。'), so "
-    "summarize gives its story an empty title and summary (bug outside the input side)",
-)
 def test_cli_gives_a_chinese_story_a_title_and_summary(corpus_run):
     root, _, result, _ = corpus_run
     report = json.loads(result.stdout)
@@ -894,11 +889,6 @@ def test_cli_stderr_holds_only_newsclust_lines_for_an_article_without_names(tmp_
     result = run_cli(tmp_path / "lower.txt", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert all(line.startswith("newsclust: ") for line in result.stderr.splitlines()), result.stderr
-
-
-def test_cli_over_the_hostile_corpus_is_quick(corpus_run):
-    *_, seconds = corpus_run
-    assert seconds < 60
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
