@@ -50,6 +50,7 @@ class _Timer:
 #: Work items per process task: big enough to amortise pickling, small enough to balance.
 LOAD_CHUNK = 256
 CLEAN_CHUNK = 512
+SUMMARIZE_CHUNK = 128
 
 
 def _load_chunk(items: Sequence[InputFile | Skipped], max_file_bytes: int) -> list[Loaded]:
@@ -191,6 +192,12 @@ def build_story(
     )
 
 
+def _build_chunk(
+    tasks: Sequence[tuple[Sequence[Article], dict[str, list[Article]]]], settings: Settings
+) -> list[Story]:
+    return [build_story(members, copies, settings) for members, copies in tasks]
+
+
 def _story_order(story: Story) -> tuple:
     # Biggest stories first; then the earliest; then the id, so the order is total.
     return (-len(story.article_ids), story.first_date is None, story.first_date or 0, story.id)
@@ -232,10 +239,18 @@ def run(
 
     t = time.perf_counter()
     progress("summarize", 0, len(groups))
-    stories = []
-    for done, members in enumerate(groups, start=1):
-        stories.append(build_story(members, copies_of, settings))
-        progress("summarize", done, len(groups))
+    # Each task carries only its stories' articles and copies, not the whole corpus.
+    tasks = [
+        (members, {a.id: copies_of[a.id] for a in members if a.id in copies_of})
+        for members in groups
+    ]
+    stories = map_chunks(
+        partial(_build_chunk, settings=settings),
+        tasks,
+        jobs=settings.effective_jobs,
+        chunk_size=SUMMARIZE_CHUNK,
+    )
+    progress("summarize", len(groups), len(groups))
     timer.time("summarize", t)
     stories.sort(key=_story_order)
 
