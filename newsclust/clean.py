@@ -146,6 +146,9 @@ def clean_article(
     title = _clean_title(article.title)
     byline, agency, date = article.byline, article.agency, article.date
     body: list[str] = []
+    # Lines only the corpus-wide rule removed: a junk page must still be judged with them,
+    # since its tell-tale lines ("Your notification has been saved.") repeat across the corpus.
+    repeated_only: list[str] = []
     for line in _lines(text):
         in_header = len(body) < _HEADER_ZONE
         if in_header and len(line.split()) <= _DATE_LINE_MAX_WORDS and find_date(line):
@@ -153,7 +156,10 @@ def clean_article(
             date = date or find_date(line)
             if not _BYLINE.match(line):
                 continue
-        if is_chrome_line(line) or _line_key(line) in repeated:
+        if is_chrome_line(line):
+            continue
+        if _line_key(line) in repeated:
+            repeated_only.append(line)
             continue
         if not body and title is None and _is_section_label(line):
             continue  # "WORLD NEWS", "PORTUGAL TODAY": a section or site name above the headline
@@ -175,7 +181,9 @@ def clean_article(
     if agency is None and byline:
         agency = _agency_in(byline)
     cleaned = "\n\n".join(body)
-    problem = junk_reason(cleaned)
+    problem = junk_reason(cleaned) or (
+        junk_reason("\n\n".join(body + repeated_only)) if repeated_only else None
+    )
     if problem is not None:
         if title and len(title.split()) >= 4:
             cleaned = ""  # keep a title-only item, like an RSS headline: it can still cluster

@@ -113,3 +113,18 @@ def test_seeds_read_as_the_issue_says(seeds_dir):
     for article in (first, second):
         for chrome in ("You are here", "users have voted", "emailed to you"):
             assert chrome not in article.text
+
+
+def test_junk_pages_are_judged_before_corpus_repeated_lines_are_removed():
+    # Sign-up notices for different reporters share lines across the corpus; once those lines
+    # are gone, what is left reads like prose, but the page is still no article. Left in, such
+    # pages became "copies" of each other and joined unrelated stories.
+    pages = [
+        f"Close Get email notifications on {name} daily!\n\n"
+        "Your notification has been saved.\n\nThere was a problem saving your notification.\n\n"
+        f"Whenever {name} posts new content, you'll get an email delivered to your inbox.\n\n"
+        "Email notifications are only sent once a day, and only if there are new items."
+        for name in ("Ann Lee", "Bo Park", "Cy Dunn", "Di Moss", "Ed Vance")
+    ]
+    cleaned = clean_corpus([art(text, id=str(n)) for n, text in enumerate(pages)])
+    assert all(isinstance(item, Skipped) and "no article text" in item.reason for item in cleaned)
