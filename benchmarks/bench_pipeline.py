@@ -313,6 +313,14 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def _rss_mb() -> tuple[float, float]:
+    """This process's resident set now and its peak so far, in MB."""
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[1])
+    now = pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return round(now), round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def stages_child(path: Path, jobs: int, output: Path) -> None:
     """Child mode: ``pipeline.run`` with a progress callback that stamps the start of every stage
     (so load and clean come apart), then the JSON rendering; prints a JSON line of wall and CPU
@@ -323,23 +331,28 @@ def stages_child(path: Path, jobs: int, output: Path) -> None:
     from newsclust.settings import Settings
 
     stamps: dict[str, tuple[float, float]] = {"imports": (started, started_cpu)}
+    #: The main process's memory when each stage starts: (now, peak so far) in MB.
+    memory: dict[str, tuple[float, float]] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
         if stage not in stamps:
             stamps[stage] = (time.perf_counter(), _cpu())
+            memory[stage] = _rss_mb()
 
     stamps["run"] = (time.perf_counter(), _cpu())
     report = pipeline.run([path], Settings(jobs=jobs), progress=progress)
     stamps["render"] = (time.perf_counter(), _cpu())
+    memory["render"] = _rss_mb()
     output.write_text(render(report, "json"), encoding="utf-8")
     stamps["end"] = (time.perf_counter(), _cpu())
+    memory["end"] = _rss_mb()
     order = sorted(stamps, key=lambda k: stamps[k][0])
     wall, cpu = {}, {}
     for this, following in zip(order, order[1:], strict=False):
         if this != "run":  # "run" only marks the end of the imports
             wall[this] = round(stamps[following][0] - stamps[this][0], 2)
             cpu[this] = round(stamps[following][1] - stamps[this][1], 2)
-    print(json.dumps({"wall": wall, "cpu": cpu}))
+    print(json.dumps({"wall": wall, "cpu": cpu, "rss_mb_at_start": memory}))
 
 
 def _py_spy() -> str | None:
@@ -685,13 +698,23 @@ def main(argv: list[str] | None = None) -> int:
     record["startup_s"] = startup
     say(f"startup (interpreter + imports): {startup:.2f} s")
     jobs = args.jobs or CPUS
-    results = [
-        measure_corpus("day", n, "folder", jobs=jobs, args=args, startup=startup)
-        for n in sorted(args.sizes)
-    ]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"pipeline-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+
+    def save() -> None:
+        # After every measurement: a run of an hour that is cut short keeps what it measured.
+        out.write_text(json.dumps(record, indent=2) + "\n")
+
+    results: list[dict] = []
     record["runs"] = results
+    short: list[dict] = []
+    record["short_runs"] = short
+    for n in sorted(args.sizes):
+        results.append(measure_corpus("day", n, "folder", jobs=jobs, args=args, startup=startup))
+        save()
     if results and not args.no_determinism:
         record["determinism"] = determinism(results[0], args)
+        save()
     if len(results) >= 2:
         record["growth"] = growth(results[0], results[-1])
         say(f"\n== growth {results[0]['n']:,} -> {results[-1]['n']:,} (n^b; b = 1 is linear) ==")
@@ -713,12 +736,11 @@ def main(argv: list[str] | None = None) -> int:
         say(f"   stages: {record['profile']['stages_s']}")
         if "profile" in record["profile"]:
             print_profile(record["profile"]["profile"])
-    short: list[dict] = []
+        save()
     if args.estimate:
-        short = [
-            measure_corpus("short", n, "jsonl", jobs=jobs, args=args, startup=startup)
-            for n in (100_000, 300_000)
-        ]
+        for n in (100_000, 300_000):
+            short.append(measure_corpus("short", n, "jsonl", jobs=jobs, args=args, startup=startup))
+            save()
         record["million_estimate"] = extrapolate(short[0], short[1], 1_000_000)
         say(
             f"\n== 1,000,000 short articles, estimated from 100k and 300k: "
@@ -728,12 +750,9 @@ def main(argv: list[str] | None = None) -> int:
         short.append(
             measure_corpus("short", 1_000_000, "jsonl", jobs=jobs, args=args, startup=startup)
         )
-    record["short_runs"] = short
     record["load_at_end"] = os.getloadavg()
     print_summary(results + short)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"pipeline-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(json.dumps(record, indent=2) + "\n")
+    save()
     say(f"\nresults: {out.relative_to(ROOT)}")
     return 0
 
