@@ -7,6 +7,7 @@ traceback is shown only with ``--debug``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -214,9 +215,10 @@ def report_exit_code(report: Report) -> ExitCode:
 
 
 def _progress_callback(quiet: bool):
-    """A rich progress bar on a terminal; None (silence) in cron, in pipes and with --quiet."""
+    """(context, callback): a rich progress bar on a terminal; no context and no callback
+    (silence) in cron, in pipes and with --quiet."""
     if quiet or not sys.stderr.isatty():
-        return None, None
+        return contextlib.nullcontext(), None
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     progress = Progress(
@@ -290,11 +292,8 @@ def cluster(
         config, cluster_threshold=threshold, dedup_threshold=dedup_threshold, jobs=jobs, seed=seed
     )
     progress, update = _progress_callback(quiet)
-    if progress is None:
-        report = run(paths, settings)
-    else:
-        with progress:
-            report = run(paths, settings, progress=update)
+    with progress:
+        report = run(paths, settings, progress=update)
     logger.info("timings: %s", report.timings)
     emit_report(report, fmt, output)
     raise typer.Exit(int(report_exit_code(report)))
@@ -382,11 +381,8 @@ def evaluate_command(
             config, cluster_threshold=threshold, dedup_threshold=dedup_threshold, jobs=jobs
         )
         progress, update = _progress_callback(quiet)
-        if progress is None:
-            report = run([data], settings)
-        else:
-            with progress:
-                report = run([data], settings, progress=update)
+        with progress:
+            report = run([data], settings, progress=update)
         predicted = predicted_labels(report_dict(report))
     result = score_against_gold(gold, predicted)
     if fmt == "json":

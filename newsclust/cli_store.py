@@ -92,15 +92,21 @@ def update_dict(result) -> dict[str, Any]:
 
 
 def _update_jsonl(payload: dict[str, Any]) -> str:
-    kinds = (("new_stories", "new_story"), ("grown_stories", "grown_story"),
-             ("new_copies", "new_copy"), ("skipped", "skipped"))
+    kinds = (
+        ("new_stories", "new_story"),
+        ("grown_stories", "grown_story"),
+        ("new_copies", "new_copy"),
+        ("skipped", "skipped"),
+    )
     lines = [
         {"type": kind, "version": UPDATE_JSON_VERSION, **row}
         for key, kind in kinds
         for row in payload[key]
     ]
-    lines += [{"type": "removed_story", "version": UPDATE_JSON_VERSION, "id": sid}
-              for sid in payload["removed_stories"]]
+    lines += [
+        {"type": "removed_story", "version": UPDATE_JSON_VERSION, "id": sid}
+        for sid in payload["removed_stories"]
+    ]
     lines.append({"type": "stats", "version": UPDATE_JSON_VERSION, **payload["stats"]})
     return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
 
@@ -159,19 +165,31 @@ def update(
     db: DbOpt = None,
     wait: Annotated[
         float,
-        typer.Option("--wait", help="Seconds to wait while another update holds the "
-                     f"database; then exit with code {int(ExitCode.LOCKED)}.", min=0),
+        typer.Option(
+            "--wait",
+            help="Seconds to wait while another update holds the "
+            f"database; then exit with code {int(ExitCode.LOCKED)}.",
+            min=0,
+        ),
     ] = DEFAULT_WAIT,
     window_days: Annotated[
         int,
-        typer.Option("--window-days", help="Stories with an article this many days from a new "
-                     "one are clustered again together with it.", min=0),
+        typer.Option(
+            "--window-days",
+            help="Stories with an article this many days from a new "
+            "one are clustered again together with it.",
+            min=0,
+        ),
     ] = DEFAULT_WINDOW_DAYS,
     retain_days: Annotated[
         int | None,
-        typer.Option("--retain-days", help="Drop stories whose last article is older than this "
-                     "many days (with their articles). Default: keep everything.", min=1,
-                     show_default=False),
+        typer.Option(
+            "--retain-days",
+            help="Drop stories whose last article is older than this "
+            "many days (with their articles). Default: keep everything.",
+            min=1,
+            show_default=False,
+        ),
     ] = None,
     fmt: FormatOpt = "auto",
     output: OutputOpt = None,
@@ -181,8 +199,10 @@ def update(
     jobs: JobsOpt = None,
     seed: SeedOpt = None,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print nothing unless something is new or "
-                           "wrong (for cron).")
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Print nothing unless something is new or wrong (for cron)."
+        ),
     ] = False,
     verbose: VerboseOpt = 0,
     log_file: LogFileOpt = None,
@@ -209,11 +229,8 @@ def update(
     store = open_store(_db(db))
     try:
         progress, callback = _progress_callback(quiet)
-        if progress is None:
-            result = run_update(store, paths, settings, options, wait=wait)
-        else:
-            with progress:
-                result = run_update(store, paths, settings, options, wait=wait, progress=callback)
+        with progress:
+            result = run_update(store, paths, settings, options, wait=wait, progress=callback)
     finally:
         store.close()
     logger.info("update: %s", update_headline(result))
@@ -281,8 +298,9 @@ def _parse_day(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)",
-                                 param_hint="--since") from None
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--since"
+        ) from None
 
 
 @app.command()
@@ -291,9 +309,12 @@ def stories(
     db: DbOpt = None,
     since: Annotated[
         str | None,
-        typer.Option("--since", help="Only stories with an article on or after this date "
-                     "(YYYY-MM-DD; undated articles count from the day they were stored).",
-                     show_default=False),
+        typer.Option(
+            "--since",
+            help="Only stories with an article on or after this date "
+            "(YYYY-MM-DD; undated articles count from the day they were stored).",
+            show_default=False,
+        ),
     ] = None,
     fmt: FormatOpt = "auto",
     output: OutputOpt = None,
@@ -308,8 +329,8 @@ def stories(
 @handle_errors
 def show(
     story_id: Annotated[
-        str, typer.Argument(help="A story id (or a prefix that names one story).",
-                            show_default=False)
+        str,
+        typer.Argument(help="A story id (or a prefix that names one story).", show_default=False),
     ],
     db: DbOpt = None,
     fmt: FormatOpt = "auto",
