@@ -149,6 +149,10 @@ _TIMINGS = re.compile(r"timings: (\{.*\})")
 def run_measured(argv: list[str], *, label: str) -> dict:
     """Run ``argv``; wall and CPU time, peak memory, load, and the timings line it logs."""
     load_before = say_load(f"before {label}")
+    # A child's ru_maxrss starts at the RSS its parent has when it forks (Linux copies the
+    # high-water mark at fork and keeps it across exec), so this harness keeps its own memory
+    # small (corpus generation and scoring run in child processes) and records it.
+    harness_rss = _rss_mb()[0]
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(
@@ -174,6 +178,7 @@ def run_measured(argv: list[str], *, label: str) -> dict:
         "max_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "peak_tree_pss_mb": round(sampler.peak_pss_kb / 1024, 1),
         "peak_processes": sampler.peak_processes,
+        "harness_rss_mb": harness_rss,
         "load_before": round(load_before, 2),
         "load_during": round(sum(loads) / len(loads), 2),
     }
@@ -236,9 +241,20 @@ def stage_table(run: dict, n: int, startup: float) -> dict:
 
 
 def quality(gold: Path, output: Path) -> dict:
-    from newsclust.scoring import read_gold, read_prediction, score_against_gold
-
-    result = score_against_gold(read_gold(gold), read_prediction(output))
+    """``newsclust eval GOLD --pred OUTPUT`` in a child process (see ``harness_rss_mb``)."""
+    argv = [
+        str(VENV_BIN / "newsclust"),
+        "eval",
+        str(gold),
+        "--pred",
+        str(output),
+        "--format",
+        "json",
+    ]
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=CHILD_ENV)
+    if done.returncode != 0:
+        return {"error": done.stderr[-500:]}
+    result = json.loads(done.stdout)
     return {
         "bcubed_f1": round(result["bcubed"]["f1"], 4),
         "bcubed_p": round(result["bcubed"]["precision"], 4),
@@ -250,6 +266,24 @@ def quality(gold: Path, output: Path) -> dict:
         "predicted_stories": result["pred_clusters"],
         "unplaced": result["unplaced"],
     }
+
+
+def make_corpus(kind: str, n: int, seed: int, form: str) -> Path:
+    """Generate (or reuse) a corpus in a child process (see ``harness_rss_mb``)."""
+    argv = [
+        sys.executable,
+        str(HERE / "corpus.py"),
+        "--n",
+        str(n),
+        "--kind",
+        kind,
+        "--seed",
+        str(seed),
+        "--forms",
+        form,
+    ]
+    subprocess.run(argv, check=True, cwd=ROOT)
+    return corpus.corpus_dir(corpus.DEFAULT_OUT, kind, n, seed)
 
 
 def digest(path: Path) -> str:
@@ -529,7 +563,7 @@ def measure_corpus(
 ) -> dict:
     say(f"\n== {kind} corpus, {n:,} articles, from a {form} ==")
     t = time.perf_counter()
-    folder = corpus.generate(n, kind=kind, seed=args.seed, forms=[form])
+    folder = make_corpus(kind, n, args.seed, form)
     manifest = json.loads((folder / "manifest.json").read_text())
     say(
         f"   corpus {folder.relative_to(ROOT)} ready in {time.perf_counter() - t:.1f} s "
@@ -683,7 +717,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.commit:
         sha, path = snapshot(args.commit)
         CHILD_ENV["PYTHONPATH"] = str(path)
-        sys.path.insert(0, str(path))
         record["commit"], record["measured"] = sha[:12], f"snapshot {path.relative_to(ROOT)}"
     else:
         dirty = subprocess.run(
@@ -730,7 +763,7 @@ def main(argv: list[str] | None = None) -> int:
         for stage, fit in record["growth"].items():
             say(f"   {stage:<15} x{fit['ratio']:<8} b = {fit['exponent']}")
     if args.profile:
-        folder = corpus.generate(args.profile, kind="day", seed=args.seed, forms=["folder"])
+        folder = make_corpus("day", args.profile, args.seed, "folder")
         say(f"\n== in-process run of {args.profile:,} articles (stages, profile) ==")
         record["profile"] = profile_run(folder / "articles", jobs, args.profile_rate)
         say(f"   stages: {record['profile']['stages_s']}")
