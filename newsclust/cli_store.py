@@ -19,6 +19,7 @@ from .cli import (
     ConfigOpt,
     DebugOpt,
     DedupThresholdOpt,
+    FormatOpt,
     JobsOpt,
     LogFileOpt,
     OutputOpt,
@@ -51,15 +52,6 @@ DbOpt = Annotated[
         "$XDG_DATA_HOME/newsclust/newsclust.db (~/.local/share/newsclust/newsclust.db).",
         dir_okay=False,
         show_default=False,
-    ),
-]
-FormatOpt = Annotated[
-    str,
-    typer.Option(
-        "--format",
-        "-f",
-        help="auto = rich on a terminal, plain text when piped or with NO_COLOR "
-        "(with -o: from the file extension). Or: rich, text, json, jsonl, markdown, html.",
     ),
 ]
 
