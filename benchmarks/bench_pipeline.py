@@ -176,6 +176,9 @@ def run_measured(argv: list[str], *, label: str, env: dict | None = None) -> dic
         "wall_s": round(wall, 2),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
         "max_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        # Blocks read from disk (512 bytes): a run that reads its corpus from disk rather than
+        # from the page cache spends its load stage waiting, which says nothing about the code.
+        "disk_read_mb": round(usage.ru_inblock * 512 / 1e6, 1),
         "peak_tree_pss_mb": round(sampler.peak_pss_kb / 1024, 1),
         "peak_processes": sampler.peak_processes,
         "harness_rss_mb": harness_rss,
@@ -190,6 +193,7 @@ def run_measured(argv: list[str], *, label: str, env: dict | None = None) -> dic
     say(
         f"   {label}: {wall:.1f} s wall, {result['cpu_s']:.1f} s CPU, "
         f"max RSS {result['max_rss_mb']:.0f} MB, tree PSS {result['peak_tree_pss_mb']:.0f} MB, "
+        f"read from disk {result['disk_read_mb']:.0f} MB, "
         f"load during {result['load_during']:.1f}, exit {proc.returncode}"
     )
     return result
