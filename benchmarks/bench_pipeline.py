@@ -45,6 +45,7 @@ import platform
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -122,9 +123,12 @@ class TreeSampler(threading.Thread):
     # Reading smaps_rollup of a multi-GB process walks its page tables: at 4 Hz the sampler took
     # ~10% of a core, which on a 2-core machine disturbs the run it measures; 1 Hz is enough for
     # runs of minutes (a peak shorter than a second can be missed; ru_maxrss catches it).
-    def __init__(self, pid: int, interval: float = 1.0) -> None:
+    def __init__(self, pid: int, interval: float = 1.0, cap_mb: float | None = None) -> None:
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
+        self.cap_kb = cap_mb * 1024 if cap_mb else None
+        self.killed_after_s: float | None = None
+        self.started = time.perf_counter()
         self.peak_pss_kb = 0
         self.peak_processes = 0
         self.loads: list[float] = []
@@ -136,6 +140,11 @@ class TreeSampler(threading.Thread):
             pids = _tree(self.pid)
             self.peak_processes = max(self.peak_processes, len(pids))
             self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(p) for p in pids))
+            if self.cap_kb and self.peak_pss_kb > self.cap_kb and self.killed_after_s is None:
+                # The machine is shared: a run heading for swap or the OOM killer is stopped (its
+                # own process group, started by us) and reported as over the cap.
+                self.killed_after_s = round(time.perf_counter() - self.started, 1)
+                os.killpg(self.pid, signal.SIGKILL)
             ticks += 1
             if ticks % 5 == 0:  # every 5 s
                 self.loads.append(load_average())
@@ -146,7 +155,9 @@ class TreeSampler(threading.Thread):
 _TIMINGS = re.compile(r"timings: (\{.*\})")
 
 
-def run_measured(argv: list[str], *, label: str, env: dict | None = None) -> dict:
+def run_measured(
+    argv: list[str], *, label: str, env: dict | None = None, cap_mb: float | None = None
+) -> dict:
     """Run ``argv``; wall and CPU time, peak memory, load, and the timings line it logs."""
     load_before = say_load(f"before {label}")
     # A child's ru_maxrss starts at the RSS its parent has when it forks (Linux copies the
@@ -156,9 +167,14 @@ def run_measured(argv: list[str], *, label: str, env: dict | None = None) -> dic
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(
-            argv, stdout=subprocess.DEVNULL, stderr=err, env={**CHILD_ENV, **(env or {})}, cwd=ROOT
+            argv,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env={**CHILD_ENV, **(env or {})},
+            cwd=ROOT,
+            start_new_session=True,  # its own process group, so a memory cap can stop it whole
         )
-        sampler = TreeSampler(proc.pid)
+        sampler = TreeSampler(proc.pid, cap_mb=cap_mb)
         sampler.start()
         # wait4, not wait: its rusage covers the child and the workers it waited for.
         _, status, usage = os.wait4(proc.pid, 0)
@@ -188,6 +204,10 @@ def run_measured(argv: list[str], *, label: str, env: dict | None = None) -> dic
     found = _TIMINGS.findall(stderr)
     if found:
         result["timings"] = ast.literal_eval(found[-1])
+    if sampler.killed_after_s is not None:
+        result["killed_over_memory_cap_mb"] = cap_mb
+        result["killed_after_s"] = sampler.killed_after_s
+        say(f"   stopped after {sampler.killed_after_s} s: over the memory cap of {cap_mb:.0f} MB")
     if proc.returncode not in (0, 3):  # 3: some inputs skipped (still a report)
         result["stderr_tail"] = stderr[-2000:]
     say(
@@ -200,13 +220,19 @@ def run_measured(argv: list[str], *, label: str, env: dict | None = None) -> dic
 
 
 def run_with_retries(
-    argv: list[str], *, label: str, max_load: float, retries: int, env: dict | None = None
+    argv: list[str],
+    *,
+    label: str,
+    max_load: float,
+    retries: int,
+    env: dict | None = None,
+    cap_mb: float | None = None,
 ) -> dict:
     """Repeat a run made under high load (up to ``retries`` times); keep the fastest."""
-    runs = [run_measured(argv, label=label, env=env)]
+    runs = [run_measured(argv, label=label, env=env, cap_mb=cap_mb)]
     while runs[-1]["load_during"] > max_load and len(runs) <= retries:
         say(f"   load {runs[-1]['load_during']:.1f} > {max_load:.1f}: running {label} again")
-        runs.append(run_measured(argv, label=label, env=env))
+        runs.append(run_measured(argv, label=label, env=env, cap_mb=cap_mb))
     best = min(runs, key=lambda r: r["wall_s"])
     best["attempts"] = [
         {k: r[k] for k in ("wall_s", "cpu_s", "load_before", "load_during")} for r in runs
@@ -599,6 +625,7 @@ def measure_corpus(
         max_load=args.max_load,
         retries=retries,
         env=env,
+        cap_mb=args.memory_cap_gb * 1024 if args.memory_cap_gb else None,
     )
     result = {
         "settings_env": env,
@@ -656,7 +683,8 @@ def print_summary(results: list[dict]) -> None:
     for r in results:
         cli = r["cli"]
         cells = "".join(
-            f"{r['stages'][s]['s'] or 0:>7.1f}s{r['stages'][s]['docs_per_s'] or 0:>7}/s "
+            f"{r['stages'].get(s, {}).get('s') or 0:>7.1f}s"
+            f"{r['stages'].get(s, {}).get('docs_per_s') or 0:>7}/s "
             for s in STAGES
         )
         q = r.get("quality", {})
@@ -697,6 +725,12 @@ def main(argv: list[str] | None = None) -> int:
         "--estimate",
         action="store_true",
         help="short JSONL 100k and 300k runs, extrapolated to 1,000,000",
+    )
+    parser.add_argument(
+        "--memory-cap-gb",
+        type=float,
+        default=16.0,
+        help="stop a run whose process tree passes this much memory (0: no cap)",
     )
     parser.add_argument(
         "--estimate-sizes",
