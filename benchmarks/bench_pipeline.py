@@ -23,11 +23,13 @@ and records:
 - the load average before and during each run. The machine is shared: a run during which the
   load was above ``--max-load`` is repeated (``--retries``) and the faster run kept.
 
-It also checks that ``--jobs 1`` and ``--jobs 2`` give byte-identical JSON on the smallest corpus
-(and reports the speed-up), fits the growth between sizes per stage (time ~ n^b; b = 1 is
-linear), and with ``--profile`` runs ``newsclust.pipeline.run`` in a fresh interpreter under
-py-spy (all processes) and lists the top functions by self and by cumulative time. That
-in-process run also splits load from clean, which the CLI reports together.
+A run whose process tree passes ``--memory-cap-gb`` is stopped (it runs in its own process
+group) and reported as over the cap. The harness also checks that ``--jobs 1`` and ``--jobs 2``
+give byte-identical JSON on the smallest corpus (and reports the speed-up), fits the growth
+between sizes per stage (time ~ n^b; b = 1 is linear), and with ``--profile`` runs
+``newsclust.pipeline.run`` in a fresh interpreter under py-spy (all processes) and lists the top
+functions by self and by cumulative time. That in-process run also splits load from clean, which
+the CLI reports together.
 
 Results are printed and written to ``benchmarks/results/pipeline-<time>.json``.
 """
