@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: run test lint bench eval fuzz clean help
+.PHONY: run test lint bench bench-profile bench-million eval fuzz clean help
 
 help:
 	@echo "make run    install into $(VENV) and cluster samples/"
@@ -48,6 +48,15 @@ bench: $(TEST_STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python benchmarks/eval_clusters.py
+
+# Profile of the 100k run (needs py-spy) and the 1M estimate from short 100k/300k runs.
+bench-profile: $(TEST_STAMP)
+	$(BIN)/python -m pip install --quiet py-spy
+	$(BIN)/python benchmarks/bench_pipeline.py --profile 100000 --estimate
+
+# The 1,000,000 short-article JSONL run: ~15 min and ~13 GB here.
+bench-million: $(TEST_STAMP)
+	$(BIN)/python benchmarks/bench_pipeline.py --sizes 10000 --million
 
 fuzz: $(TEST_STAMP)
 	$(BIN)/python -m pip install --quiet atheris
