@@ -48,7 +48,7 @@ from .discover import InputFile, discover
 from .errors import InputError
 from .load import load_file
 from .models import Article, Report, Skipped, Story, SummarySentence
-from .pipeline import build_story, group_stories, unique_ids
+from .pipeline import build_story, chronological, group_stories, story_layout, unique_ids
 from .settings import Settings
 from .store import FileRecord, StoredArticle, StoredStory, StoreError, StoryStore
 
@@ -433,9 +433,6 @@ def _lexical_neighbours(store: StoryStore, articles: Sequence[Article]) -> list[
 
 
 
-def _chronological(article: Article) -> tuple:
-    # The order of pipeline.build_story: undated last, then by id.
-    return (article.date is None, article.date or dt.date.min, article.id)
 
 
 def story_order(story: Story) -> tuple:
@@ -463,11 +460,11 @@ def _windows(days: Iterable[dt.date], width: int) -> list[tuple[dt.date, dt.date
 
 def _fresh_id(members: Sequence[Article], taken: set[str]) -> str:
     """``pipeline.story_id`` (hash of the first article), or of the next one when taken."""
-    for article in sorted(members, key=_chronological):
+    for article in sorted(members, key=chronological):
         sid = "s-" + hashlib.sha1(article.id.encode("utf-8")).hexdigest()[:10]
         if sid not in taken:
             return sid
-    first = min(members, key=_chronological).id
+    first = min(members, key=chronological).id
     number = 2
     while True:
         sid = "s-" + hashlib.sha1(f"{first}#{number}".encode()).hexdigest()[:10]
@@ -504,39 +501,26 @@ def _stable_ids(clusters: list[list[str]], story_of: dict[str, str],
 
 def story_from_stored(stored: StoredStory, members: Sequence[StoredArticle]) -> Story:
     """A Story from its stored row and articles, in ``build_story``'s display order."""
-    canonical = sorted((m.article for m in members if m.canonical is None), key=_chronological)
+    canonical = [m.article for m in members if m.canonical is None]
     copies: dict[str, list[Article]] = defaultdict(list)
     for m in members:
         if m.canonical is not None:
             copies[m.canonical].append(m.article)
-    ordered: list[str] = []
-    duplicate_of: dict[str, str] = {}
-    for article in canonical:
-        ordered.append(article.id)
-        for copy in sorted(copies.get(article.id, ()), key=_chronological):
-            ordered.append(copy.id)
-            duplicate_of[copy.id] = article.id
+    layout = story_layout(canonical, copies)
     summary = tuple(SummarySentence(s["text"], tuple(s["sources"])) for s in stored.summary)
-    return Story(id=stored.id, title=stored.title, article_ids=tuple(ordered),
-                 duplicate_of=duplicate_of, summary=summary, differences=stored.differences,
+    return Story(id=stored.id, title=stored.title, article_ids=layout.article_ids,
+                 duplicate_of=layout.duplicate_of, summary=summary, differences=stored.differences,
                  first_date=stored.first_date, last_date=stored.last_date)
 
 
 def _placeholder_story(sid: str, canonical: Sequence[Article],
                        copies_of: dict[str, list[Article]]) -> Story:
     """A Story without summary (``summarize=False``): title from the first article."""
-    first = min(canonical, key=_chronological)
-    ordered, duplicate_of = [], {}
-    for article in sorted(canonical, key=_chronological):
-        ordered.append(article.id)
-        for copy in sorted(copies_of.get(article.id, ()), key=_chronological):
-            ordered.append(copy.id)
-            duplicate_of[copy.id] = article.id
-    dates = [a.date for a in canonical if a.date]
-    dates += [c.date for a in canonical for c in copies_of.get(a.id, ()) if c.date]
-    return Story(id=sid, title=first.title or first.id, article_ids=tuple(ordered),
-                 duplicate_of=duplicate_of, first_date=min(dates) if dates else None,
-                 last_date=max(dates) if dates else None)
+    first = min(canonical, key=chronological)
+    layout = story_layout(canonical, copies_of)
+    return Story(id=sid, title=first.title or first.id, article_ids=layout.article_ids,
+                 duplicate_of=layout.duplicate_of, first_date=layout.first_date,
+                 last_date=layout.last_date)
 
 
 # --- the update ---------------------------------------------------------------------------

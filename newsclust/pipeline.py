@@ -7,11 +7,12 @@ progress bar on a terminal and stay silent in cron.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -154,41 +155,60 @@ def group_stories(articles: Sequence[Article], settings: Settings) -> list[list[
     return list(groups.values())
 
 
-def _chronological(article: Article) -> tuple:
-    # Undated articles sort after dated ones; ids break ties so the order is total.
-    return (article.date is None, article.date or 0, article.id)
+def chronological(article: Article) -> tuple:
+    """Sort key: undated articles after dated ones; ids break ties so the order is total."""
+    return (article.date is None, article.date or dt.date.min, article.id)
+
+
+@dataclass(frozen=True)
+class StoryLayout:
+    """How a story lists its articles: each canonical article (earliest first) followed by its
+    copies, which copy belongs to which, and the dates the story spans."""
+
+    article_ids: tuple[str, ...]
+    duplicate_of: dict[str, str]
+    first_date: dt.date | None
+    last_date: dt.date | None
+
+
+def story_layout(
+    canonical: Sequence[Article], copies_of: Mapping[str, Sequence[Article]]
+) -> StoryLayout:
+    ordered: list[str] = []
+    duplicate_of: dict[str, str] = {}
+    dates: list[dt.date] = []
+    for article in sorted(canonical, key=chronological):
+        ordered.append(article.id)
+        dates += [article.date] if article.date else []
+        for copy in sorted(copies_of.get(article.id, ()), key=chronological):
+            ordered.append(copy.id)
+            duplicate_of[copy.id] = article.id
+            dates += [copy.date] if copy.date else []
+    return StoryLayout(tuple(ordered), duplicate_of, min(dates, default=None),
+                       max(dates, default=None))
 
 
 def story_id(members: Sequence[Article]) -> str:
     """A stable id: a hash of the story's first article, so a growing story keeps its id."""
-    first = min(members, key=_chronological)
+    first = min(members, key=chronological)
     return "s-" + hashlib.sha1(first.id.encode("utf-8")).hexdigest()[:10]
 
 
 def build_story(
-    members: Sequence[Article], copies_of: dict[str, list[Article]], settings: Settings
+    members: Sequence[Article], copies_of: Mapping[str, Sequence[Article]], settings: Settings
 ) -> Story:
-    canonical = sorted(members, key=_chronological)
+    canonical = sorted(members, key=chronological)
     summary = summarize_story(canonical, max_sentences=settings.summary_sentences)
-    ordered: list[str] = []
-    duplicate_of: dict[str, str] = {}
-    for article in canonical:
-        ordered.append(article.id)
-        for copy in sorted(copies_of.get(article.id, ()), key=_chronological):
-            ordered.append(copy.id)
-            duplicate_of[copy.id] = article.id
-    dates = [a.date for a in canonical if a.date] + [
-        c.date for a in canonical for c in copies_of.get(a.id, ()) if c.date
-    ]
+    layout = story_layout(canonical, copies_of)
     return Story(
         id=story_id(canonical),
         title=summary.title,
-        article_ids=tuple(ordered),
-        duplicate_of=duplicate_of,
+        article_ids=layout.article_ids,
+        duplicate_of=layout.duplicate_of,
         summary=summary.summary,
         differences=summary.differences,
-        first_date=min(dates) if dates else None,
-        last_date=max(dates) if dates else None,
+        first_date=layout.first_date,
+        last_date=layout.last_date,
     )
 
 

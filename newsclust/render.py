@@ -184,19 +184,23 @@ def difference_lines(
             yield ("Name variants", f"{entity['name']}: " + " / ".join(entity["variants"]))
 
 
-def wording_plain(item: dict) -> str:
-    """A word-level diff as plain text: [-removed-] {+added+}."""
+def _wording(item: dict, same, removed, added) -> str:
+    """A word-level diff as one line, with the three kinds of words decorated by the callers."""
     parts = []
     for op in item.get("diff", []):
-        kind = op.get("op")
-        if kind == "equal":
-            parts.append(op.get("a", ""))
+        if op.get("op") == "equal":
+            parts.append(same(op.get("a", "")))
         else:
             if op.get("a"):
-                parts.append(f"[-{op['a']}-]")
+                parts.append(removed(op["a"]))
             if op.get("b"):
-                parts.append(f"{{+{op['b']}+}}")
+                parts.append(added(op["b"]))
     return " ".join(p for p in parts if p)
+
+
+def wording_plain(item: dict) -> str:
+    """A word-level diff as plain text: [-removed-] {+added+}."""
+    return _wording(item, str, "[-{}-]".format, "{{+{}+}}".format)
 
 
 # --- plain text --------------------------------------------------------------------------
@@ -242,16 +246,9 @@ def _md_escape(text: str) -> str:
 
 
 def wording_markdown(item: dict) -> str:
-    parts = []
-    for op in item.get("diff", []):
-        if op.get("op") == "equal":
-            parts.append(_md_escape(op.get("a", "")))
-        else:
-            if op.get("a"):
-                parts.append(f"~~{_md_escape(op['a'])}~~")
-            if op.get("b"):
-                parts.append(f"**{_md_escape(op['b'])}**")
-    return " ".join(p for p in parts if p)
+    return _wording(
+        item, _md_escape, lambda w: f"~~{_md_escape(w)}~~", lambda w: f"**{_md_escape(w)}**"
+    )
 
 
 def to_markdown(report: Report) -> str:
