@@ -317,15 +317,21 @@ def test_duplicate_ids_are_an_error():
 
 # --- properties -------------------------------------------------------------------------------
 
-# Paragraphs of distinct words (a text made of one repeated word has a single shingle).
-texts = st.lists(
-    st.lists(st.sampled_from(VOCAB), min_size=25, max_size=60, unique=True).map(" ".join),
-    min_size=5, max_size=9,
-).map(lambda paras: "\n\n".join(p + "." for p in paras))
+# Texts of distinct words. A text made of one repeated word has a single shingle, and one made
+# of near-identical paragraphs keeps all its content in the paragraph that differs, which then is
+# no longer a cut "an editor could trim" (hypothesis finds both when words may repeat).
+@st.composite
+def texts(draw) -> str:
+    sizes = draw(st.lists(st.integers(25, 60), min_size=5, max_size=9))
+    vocab = draw(st.lists(st.sampled_from(VOCAB), min_size=sum(sizes), max_size=sum(sizes),
+                          unique=True))
+    starts = [0, *itertools.accumulate(sizes)]
+    return "\n\n".join(" ".join(vocab[a:b]) + "." for a, b in itertools.pairwise(starts))
+
 
 
 @settings(max_examples=40, deadline=None)
-@given(original=texts, chrome=st.lists(st.sampled_from(CHROME), min_size=1, max_size=3),
+@given(original=texts(), chrome=st.lists(st.sampled_from(CHROME), min_size=1, max_size=3),
        seed=st.integers(0, 2**16))
 def test_property_copy_with_chrome_and_a_cut_paragraph_is_always_found(original, chrome, seed):
     paras = original.split("\n\n")
