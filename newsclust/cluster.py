@@ -40,13 +40,16 @@ alone is similar enough (it rarely is, so most stay alone, which is the safe fai
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import heapq
+import inspect
 import logging
 import math
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,7 +65,7 @@ from sklearn.feature_extraction.text import (
 from newsclust.entities import extract_dates, extract_entities
 from newsclust.models import Article
 
-__all__ = ["Component", "Explanation", "StoryClusterer"]
+__all__ = ["Analysis", "Component", "Explanation", "StoryClusterer"]
 
 logger = logging.getLogger(__name__)
 
@@ -227,7 +230,52 @@ def _analyse(doc: tuple, chrome: frozenset[str] | None = None) -> tuple[str, lis
     """Cleaned text, entity mentions and text dates of one (title, text, date, back_weight)."""
     title, text, date, back_weight = doc
     text = _strip_chrome(title, text, _worker_chrome if chrome is None else chrome)
-    return text, _entity_terms(text[:ENTITY_CHARS]), _text_dates(text, date, back_weight)
+    return (text, *_analyse_clean((text, date, back_weight)))
+
+
+def _analyse_clean(doc: tuple) -> tuple[list, list]:
+    """Entity mentions and text dates of one chrome-free (text, date, back_weight)."""
+    text, date, back_weight = doc
+    return _entity_terms(text[:ENTITY_CHARS]), _text_dates(text, date, back_weight)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The per-article part of the features (the slow part: entity and date extraction),
+    for callers that keep it between fits (``newsclust update`` stores it).
+
+    ``key`` identifies what was analysed: the article's text as left by the corpus chrome
+    filter, its date, the trust in back-of-text dates, and the code that analyses. A fit uses
+    a supplied analysis only when its key matches, so a stale one (other chrome lines
+    stripped, another version of the extractor) is recomputed, never used.
+    """
+
+    key: str
+    mentions: tuple[tuple[str, str, str], ...]  # (term, surface word, display text)
+    dates: tuple[tuple[int, float], ...]  # (day number, trust)
+
+
+@functools.cache
+def _analysis_code() -> bytes:
+    """A digest of the code an analysis depends on: any edit there changes every key."""
+    from newsclust import entities
+
+    parts = [repr((ENTITY_CHARS, MAX_DATES))]
+    try:
+        parts += [inspect.getsource(entities), inspect.getsource(_entity_terms),
+                  inspect.getsource(_text_dates)]
+    except (OSError, TypeError):  # no sources (a frozen build): trust the version number
+        from newsclust import __version__
+
+        parts.append(__version__)
+    return hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=16).digest()
+
+
+def _analysis_key(text: str, date: dt.date | None, back_weight: float) -> str:
+    digest = hashlib.blake2b(_analysis_code(), digest_size=16)
+    digest.update(f"{date}|{back_weight!r}|".encode())
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def _map(fn, items: list, jobs: int, chrome: frozenset[str] | None = None) -> list:
@@ -566,7 +614,32 @@ class StoryClusterer:
 
     # ----------------------------------------------------------------- features
 
-    def _featurize(self, articles: Sequence[Article], *, fitting: bool) -> _Features:
+    def _analyse_articles(self, articles: Sequence[Article],
+                 known: Mapping[str, Analysis] | None) -> list[tuple[str, list, list]]:
+        """(cleaned text, entity mentions, text dates) of each article.
+
+        With ``known`` (article id -> Analysis), only articles without a matching analysis are
+        analysed, and ``analyses_`` keeps the analysis of every article for the caller.
+        """
+        weight = self.text_date_weight
+        if known is None:
+            docs = [(a.title, a.text, a.date, weight) for a in articles]
+            return _map(_analyse, docs, self.jobs, self.chrome_)
+        texts = [_strip_chrome(a.title, a.text, self.chrome_) for a in articles]
+        keys = [_analysis_key(t, a.date, weight) for t, a in zip(texts, articles, strict=True)]
+        found: list[Analysis | None] = [known.get(a.id) for a in articles]
+        todo = [i for i, (f, k) in enumerate(zip(found, keys, strict=True))
+                if f is None or f.key != k]
+        fresh = _map(_analyse_clean, [(texts[i], articles[i].date, weight) for i in todo],
+                     self.jobs)
+        for i, (mentions, dates) in zip(todo, fresh, strict=True):
+            found[i] = Analysis(keys[i], tuple(mentions), tuple(dates))
+        self.analyses_ = {a.id: f for a, f in zip(articles, found, strict=True)}
+        self.analysed_ = len(todo)
+        return [(t, list(f.mentions), list(f.dates)) for t, f in zip(texts, found, strict=True)]
+
+    def _featurize(self, articles: Sequence[Article], *, fitting: bool,
+                   known: Mapping[str, Analysis] | None = None) -> _Features:
         if fitting:
             days = np.array([a.date.toordinal() if a.date else _NO_DATE for a in articles])
             keys = _map(_chrome_keys, [(a.title, a.text) for a in articles], self.jobs)
@@ -574,8 +647,7 @@ class StoryClusterer:
                 keys, days, self.boilerplate_min_docs, self.boilerplate_days
             ))
             logger.debug("%d repeated chrome lines", len(self.chrome_))
-        docs = [(a.title, a.text, a.date, self.text_date_weight) for a in articles]
-        analysed = _map(_analyse, docs, self.jobs, self.chrome_)
+        analysed = self._analyse_articles(articles, known)
         texts = [text for text, _, _ in analysed]
         if fitting:
             # "More than half the corpus" is evidence of a stop word only in a corpus of some
@@ -646,8 +718,15 @@ class StoryClusterer:
 
     # ----------------------------------------------------------------- fit
 
-    def fit(self, articles: Sequence[Article], y=None) -> StoryClusterer:
-        """Cluster ``articles`` into stories; sets ``labels_`` (input order)."""
+    def fit(self, articles: Sequence[Article], y=None, *,
+            analyses: Mapping[str, Analysis] | None = None) -> StoryClusterer:
+        """Cluster ``articles`` into stories; sets ``labels_`` (input order).
+
+        ``analyses``: article id -> :class:`Analysis` kept from earlier fits. Those whose key
+        still matches are used instead of analysing the article again (the labels are the
+        same either way); ``analyses_`` then holds every article's analysis and
+        ``analysed_`` how many were computed in this fit.
+        """
         self._validate()
         n = len(articles)
         # Work in (date, id) order so the result does not depend on the input order.
@@ -656,6 +735,8 @@ class StoryClusterer:
         self.ids_ = {a.id: k for k, a in enumerate(ordered)}
         if n == 0:
             self.labels_, self.n_stories_, self.pairs_ = [], 0, 0
+            if analyses is not None:
+                self.analyses_, self.analysed_ = {}, 0
             return self
         clock = time.perf_counter()
         self.timings_ = {}
@@ -666,7 +747,7 @@ class StoryClusterer:
             self.timings_[stage] = now - clock
             clock = now
 
-        f = self._featurize(ordered, fitting=True)
+        f = self._featurize(ordered, fitting=True, known=analyses)
         lap("features")
         rows, cols = self._candidates(f)
         lap("candidates")
