@@ -53,6 +53,13 @@ _CHROME_PHRASE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+# Words without which _CHROME_PHRASE cannot match, as an ASCII line in lower case holds them
+# (a cheap test that spares most lines the regex; other lines always get the regex).
+_PHRASE_WORDS = (
+    "voted", "liked", "shared", "commented", "recommended", "read this", "sign up",
+    "subscribe", "register", "newsletter", "all rights reserved", "may not be",
+)
+
 # Lines made only of punctuation, symbols and digits ("___", "•••", "3:01", "× ×").
 _NO_LETTERS = re.compile(r"^[\W\d_]*$")
 
@@ -154,20 +161,36 @@ def is_chrome_line(line: str) -> bool:
         return False
     return bool(
         _CHROME_LINE.match(stripped)
-        or _CHROME_PHRASE.search(stripped)
+        or (_may_have_phrase(stripped) and _CHROME_PHRASE.search(stripped))
         or _is_button_row(stripped)
         or is_breadcrumb(stripped)
     )
 
 
+def _may_have_phrase(line: str) -> bool:
+    if not line.isascii():
+        return True  # case-insensitive matching of non-ASCII letters is not str.lower()
+    lower = line.lower()
+    return any(word in lower for word in _PHRASE_WORDS)
+
+
 def _is_button_row(line: str) -> bool:
-    tokens = _BUTTON_TOKEN.findall(line.lower())
-    words = [t for t in tokens if not t.isdigit()]
-    return bool(words) and all(t in _BUTTON_WORDS for t in words)
+    words = 0
+    # Token by token, so that prose stops at its first word that is no button.
+    for match in _BUTTON_TOKEN.finditer(line.lower()):
+        token = match.group()
+        if token.isdigit():
+            continue
+        if token not in _BUTTON_WORDS:
+            return False
+        words += 1
+    return words > 0
 
 
 def is_breadcrumb(line: str) -> bool:
     """Two or more short, unpunctuated segments joined by », ›, >, | or /."""
+    if not any(separator in line for separator in "»›>|/"):
+        return False
     segments = [s for s in _CRUMB_SEPARATOR.split(line) if s]
     if len(segments) < 2 or line.rstrip().endswith((".", "?", "!", '"', "”")):
         return False
@@ -188,6 +211,8 @@ def word_count(text: str) -> int:
 
 def junk_reason(text: str) -> str | None:
     """Why a (chrome-free) page is not an article, or None when it may be one."""
+    if len(text.split(None, JUNK_PAGE_MAX_WORDS)) > JUNK_PAGE_MAX_WORDS:
+        return None  # enough words already (splitting stops there): most articles end here
     words = word_count(text)
     if words < MIN_ARTICLE_WORDS:
         return "no article text" if words == 0 else f"no article text (only {words} words)"

@@ -22,8 +22,13 @@ from .models import Article, Skipped
 # Zero-width characters, bidirectional controls and soft hyphens: invisible, and they break
 # word matching ("Lav\u200brov" must still be Lavrov).
 _INVISIBLE = re.compile("[\u00ad\u180e\ufeff\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_LINE_EDGES = re.compile(r" ?\n ?")
+# Runs of spaces folded to one " ". A lone " " (nearly every match in prose) is left out of
+# the pattern: it would be replaced by itself, and each replacement costs.
+_SPACE = r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+_SPACES = re.compile(rf"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]{_SPACE}*| {_SPACE}+")
+# A space at either side of a line break (after _SPACES there is at most one); bare "\n" is
+# left out for the same reason.
+_LINE_EDGES = re.compile(r" \n ?|\n ")
 
 AGENCIES = {
     "afp": "AFP",
@@ -74,6 +79,23 @@ ChunkMapper = Callable[[Callable[[Sequence[T]], list[R]], Sequence[T]], list[R]]
 
 def normalise_text(text: str) -> str:
     """NFC, invisible characters dropped, spaces folded; paragraphs kept as blank-line breaks."""
+    return _normalise_ascii(text) if text.isascii() else _normalise_any(text)
+
+
+def _normalise_ascii(text: str) -> str:
+    # Nothing to compose, no invisible characters or Unicode spaces: each substitution of
+    # ``_normalise_any`` runs only if its pattern can match (a regex scan of a 3 KB article
+    # costs ~20-50 us even when nothing matches).
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\t" in text or "  " in text:
+        text = _SPACES.sub(" ", text)
+    if " \n" in text or "\n " in text:
+        text = _LINE_EDGES.sub("\n", text)
+    return text.strip(" ")
+
+
+def _normalise_any(text: str) -> str:
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
@@ -89,18 +111,27 @@ def _line_key(line: str) -> str:
     return " ".join(line.lower().split())
 
 
+def short_line_keys(text: str) -> set[str]:
+    """The keys of a (normalised) text's short lines: what ``repeated_lines`` counts."""
+    return {_line_key(line) for line in _lines(text) if _is_short(line)}
+
+
+def _is_short(line: str) -> bool:
+    """At most REPEATED_LINE_MAX_WORDS words (splitting stops once there are more)."""
+    return len(line.split(None, REPEATED_LINE_MAX_WORDS)) <= REPEATED_LINE_MAX_WORDS
+
+
 def repeated_lines(texts: Sequence[str]) -> frozenset[str]:
     """Keys of short lines that occur in many documents of the corpus."""
     counts: Counter[str] = Counter()
     for text in texts:
-        counts.update(
-            {
-                _line_key(line)
-                for line in _lines(text)
-                if len(line.split()) <= REPEATED_LINE_MAX_WORDS
-            }
-        )
-    floor = max(REPEATED_LINE_MIN_DOCS, int(REPEATED_LINE_MIN_SHARE * len(texts)))
+        counts.update(short_line_keys(text))
+    return frequent_keys(counts, len(texts))
+
+
+def frequent_keys(counts: Counter[str], documents: int) -> frozenset[str]:
+    """The keys seen in enough of the corpus's ``documents`` to be furniture."""
+    floor = max(REPEATED_LINE_MIN_DOCS, int(REPEATED_LINE_MIN_SHARE * documents))
     return frozenset(key for key, count in counts.items() if count >= floor)
 
 
@@ -158,7 +189,7 @@ def clean_article(
                 continue
         if is_chrome_line(line):
             continue
-        if _line_key(line) in repeated:
+        if repeated and _is_short(line) and _line_key(line) in repeated:
             repeated_only.append(line)
             continue
         if not body and title is None and _is_section_label(line):

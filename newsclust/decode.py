@@ -36,6 +36,9 @@ _BOMS = (
 
 # Control characters that never occur in real text (tab, newlines and form feed excluded).
 _CONTROL = {c for c in range(32) if c not in (9, 10, 12, 13)} | {127}
+# Every byte but those: deleting them from a text's UTF-8 leaves its control characters alone
+# (bytes under 0x80 never occur inside a multi-byte UTF-8 sequence).
+_NOT_CONTROL = bytes(b for b in range(256) if b not in _CONTROL)
 _SNIFF = 8192
 # CJK punctuation, kana, CJK ideographs (and extension A), Hangul, full-width forms.
 _EAST_ASIAN = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
@@ -100,7 +103,7 @@ def _east_asian_utf16(sample: bytes) -> str | None:
 def _looks_binary(text_sample: str) -> bool:
     if not text_sample:
         return False
-    controls = sum(1 for ch in text_sample if ord(ch) in _CONTROL)
+    controls = len(text_sample.encode("utf-8", "surrogatepass").translate(None, _NOT_CONTROL))
     return controls / len(text_sample) > 0.02
 
 

@@ -294,6 +294,6 @@ def _article_from_record(
 
 def _printable(value: str | None) -> str | None:
     """``value`` with lone surrogates (only JSON escapes make them) replaced by U+FFFD."""
-    if value and _SURROGATE.search(value):
+    if value and not value.isascii() and _SURROGATE.search(value):
         return _SURROGATE.sub("\ufffd", value)
     return value

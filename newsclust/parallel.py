@@ -7,8 +7,10 @@ number of workers, and results come back in order.
 from __future__ import annotations
 
 import multiprocessing
+import traceback
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from multiprocessing.connection import Connection, wait
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,3 +40,136 @@ def map_chunks(
         with multiprocessing.get_context(_start_method()).Pool(min(jobs, len(parts))) as pool:
             results = pool.map(func, parts, chunksize=1)
     return [item for part in results for item in part]
+
+
+# --- two passes over the same chunks, the second where the first left its data ---------------
+
+S = TypeVar("S")
+M = TypeVar("M")
+C = TypeVar("C")
+
+
+def map_hold_finish(
+    first: Callable[[Sequence[T]], tuple[S, M]],
+    between: Callable[[list[M]], C],
+    finish: Callable[[int, S, C], list[R]],
+    items: Sequence[T],
+    *,
+    jobs: int,
+    chunk_size: int,
+) -> list[R]:
+    """Two passes over fixed-size chunks of ``items`` where only small messages travel.
+
+    ``first(chunk)`` returns (state, message): the state stays in the process that ran it, the
+    message comes back. ``between(messages)`` (messages in chunk order) runs here, once, and
+    its result goes to every process; then ``finish(index, state, context)`` runs where chunk
+    ``index``'s state is, and its results come back, flattened in chunk order.
+
+    This is how a pass that needs the whole corpus (lines repeated across documents) sits
+    between two per-document passes without the documents going back and forth. Workers are
+    started once; with one job, or one chunk, everything runs in this process.
+    """
+    parts = chunks(items, chunk_size)
+    if jobs <= 1 or len(parts) <= 1:
+        held = [first(part) for part in parts]
+        context = between([message for _, message in held])
+        results = [finish(index, state, context) for index, (state, _) in enumerate(held)]
+    else:
+        results = _hold_and_finish_on_workers(first, between, finish, parts, jobs)
+    return [item for part in results for item in part]
+
+
+def _hold_and_finish_on_workers(first, between, finish, parts, jobs):  # noqa: ANN001, ANN202
+    context_kind = multiprocessing.get_context(_start_method())
+    workers = []
+    finished = False
+    try:
+        for _ in range(min(jobs, len(parts))):
+            here, there = context_kind.Pipe()
+            process = context_kind.Process(
+                target=_worker_loop, args=(there, first, finish), daemon=True
+            )
+            process.start()
+            there.close()
+            workers.append((process, here))
+        connections = [conn for _, conn in workers]
+
+        # First pass: one chunk in flight per worker, so neither side ever blocks sending
+        # while the other is also sending (a pipe holds only so much).
+        messages: list[Any] = [None] * len(parts)
+        queue = iter(enumerate(parts))
+        busy = 0
+        for conn in connections:
+            busy += _send_next(conn, queue)
+        while busy:
+            for conn in wait(connections):
+                index, message = _received(conn)
+                messages[index] = message
+                busy -= 1
+                busy += _send_next(conn, queue)
+
+        context = between(messages)
+        del messages
+        for conn in connections:
+            conn.send(("finish", context))
+        results: list[Any] = [None] * len(parts)
+        running = list(connections)
+        while running:
+            for conn in wait(running):
+                reply = _received(conn)
+                if reply is None:
+                    running.remove(conn)
+                else:
+                    index, part = reply
+                    results[index] = part
+        finished = True
+        return results
+    finally:
+        for process, conn in workers:
+            conn.close()
+            if not finished:  # a failure here or in a worker: the others need not go on
+                process.terminate()
+            process.join()
+
+
+def _send_next(conn: Connection, queue: Any) -> int:
+    task = next(queue, None)
+    if task is None:
+        return 0
+    conn.send(("chunk", task))
+    return 1
+
+
+class WorkerError(RuntimeError):
+    """A worker process failed; the message carries its traceback."""
+
+
+def _received(conn: Connection) -> Any:
+    try:
+        reply = conn.recv()
+    except EOFError:
+        raise WorkerError("a worker process ended without answering (killed?)") from None
+    if isinstance(reply, tuple) and reply and reply[0] == "error":
+        raise WorkerError(reply[1])
+    return reply
+
+
+def _worker_loop(conn: Connection, first: Callable, finish: Callable) -> None:
+    held: dict[int, Any] = {}
+    try:
+        while True:
+            try:
+                kind, payload = conn.recv()
+            except EOFError:
+                return  # the main process gave up
+            if kind == "chunk":
+                index, part = payload
+                held[index], message = first(part)
+                conn.send((index, message))
+            else:
+                for index in sorted(held):
+                    conn.send((index, finish(index, held.pop(index), payload)))
+                conn.send(None)
+                return
+    except BaseException:  # noqa: BLE001 - reported to the main process, which raises it
+        conn.send(("error", traceback.format_exc()))

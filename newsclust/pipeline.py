@@ -11,20 +11,20 @@ import datetime as dt
 import hashlib
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from .clean import clean_corpus
+from .clean import clean_article, frequent_keys, normalise_text, short_line_keys
 from .cluster import StoryClusterer
 from .dedup import NearDuplicateFinder
 from .discover import InputFile, discover
 from .errors import NothingReadableError
 from .load import Loaded, load_file
 from .models import Article, DupGroup, Report, Skipped, Story
-from .parallel import map_chunks
+from .parallel import map_chunks, map_hold_finish
 from .settings import Settings
 from .summarize import summarize_story
 
@@ -50,7 +50,6 @@ class _Timer:
 
 #: Work items per process task: big enough to amortise pickling, small enough to balance.
 LOAD_CHUNK = 256
-CLEAN_CHUNK = 512
 SUMMARIZE_CHUNK = 128
 
 
@@ -64,53 +63,141 @@ def _load_chunk(items: Sequence[InputFile | Skipped], max_file_bytes: int) -> li
     return loaded
 
 
+#: What a worker tells the main process about each input of its chunk after loading it: the
+#: Skipped, or an article's (id, path, keys of its short lines). The texts stay in the worker.
+_LoadNote = Skipped | tuple[str, str, set[str]]
+
+
+def _load_and_normalise(
+    items: Sequence[InputFile | Skipped], max_file_bytes: int
+) -> tuple[list[Article], list[_LoadNote]]:
+    """First pass, in a worker: read the chunk's files and normalise each article's text."""
+    held: list[Article] = []
+    notes: list[_LoadNote] = []
+    for item in _load_chunk(items, max_file_bytes):
+        if isinstance(item, Skipped):
+            notes.append(item)
+            continue
+        text = normalise_text(item.text)
+        held.append(dataclasses.replace(item, text=text))
+        notes.append((item.id, item.path, short_line_keys(text)))
+    return held, notes
+
+
+@dataclass(frozen=True)
+class _CleanContext:
+    """What every worker needs from the whole corpus to clean its articles."""
+
+    repeated: frozenset[str]
+    #: (chunk, position of the article in the chunk) -> its new id, for ids used twice.
+    renames: dict[tuple[int, int], str]
+
+
+@dataclass
+class _CorpusPass:
+    """Between the two passes, in the main process: count short lines over the corpus, make
+    ids unique, and keep the inputs that loading skipped (in input order)."""
+
+    skipped: list[Skipped] = field(default_factory=list)
+    articles: int = 0
+
+    def __call__(self, notes_by_chunk: list[list[_LoadNote]]) -> _CleanContext:
+        counts: Counter[str] = Counter()
+        places: list[tuple[int, int]] = []
+        ids: list[str] = []
+        paths: list[str] = []
+        for chunk, notes in enumerate(notes_by_chunk):
+            position = 0
+            for note in notes:
+                if isinstance(note, Skipped):
+                    self.skipped.append(note)
+                    continue
+                article_id, path, keys = note
+                counts.update(keys)
+                places.append((chunk, position))
+                ids.append(article_id)
+                paths.append(path)
+                position += 1
+        self.articles = len(ids)
+        renames = {
+            place: new
+            for place, old, new in zip(places, ids, unique_id_list(ids, paths), strict=True)
+            if new != old
+        }
+        return _CleanContext(frequent_keys(counts, len(ids)), renames)
+
+
+def _clean_held(chunk: int, held: list[Article], context: _CleanContext) -> list[Loaded]:
+    """Second pass, in the worker that loaded the chunk."""
+    results: list[Loaded] = []
+    for position, article in enumerate(held):
+        new_id = context.renames.get((chunk, position))
+        if new_id is not None:
+            article = _with_id(article, new_id)
+        results.append(clean_article(article, article.text, context.repeated))
+    return results
+
+
 def load_articles(
     paths: Iterable[Path], settings: Settings, progress: ProgressCallback = _no_progress
 ) -> tuple[list[Article], list[Skipped]]:
-    """Load and clean every input: the articles, and the inputs that gave none."""
-    jobs = settings.effective_jobs
+    """Load and clean every input: the articles, and the inputs that gave none.
+
+    One pass of workers reads and normalises the files and keeps the texts; only each
+    article's id and the keys of its short lines come back, to find the lines repeated across
+    the corpus; then the same workers clean what they hold, and only cleaned articles travel.
+    """
     progress("load", 0, 0)
     found = list(discover(paths))
     progress("load", 0, len(found))
-    loaded = map_chunks(
-        partial(_load_chunk, max_file_bytes=int(settings.max_file_mb * 1_000_000)),
+    corpus = _CorpusPass()
+
+    def between(notes_by_chunk: list[list[_LoadNote]]) -> _CleanContext:
+        context = corpus(notes_by_chunk)
+        progress("load", len(found), len(found))
+        progress("clean", 0, corpus.articles)
+        return context
+
+    results = map_hold_finish(
+        partial(_load_and_normalise, max_file_bytes=int(settings.max_file_mb * 1_000_000)),
+        between,
+        _clean_held,
         found,
-        jobs=jobs,
+        jobs=settings.effective_jobs,
         chunk_size=LOAD_CHUNK,
     )
-    articles = unique_ids([item for item in loaded if isinstance(item, Article)])
-    skipped = [item for item in loaded if isinstance(item, Skipped)]
-    progress("load", len(found), len(found))
-
-    progress("clean", 0, len(articles))
-    cleaned: list[Article] = []
-    for item in clean_corpus(
-        articles, map_chunks=partial(map_chunks, jobs=jobs, chunk_size=CLEAN_CHUNK)
-    ):
-        (cleaned if isinstance(item, Article) else skipped).append(item)
-    progress("clean", len(articles), len(articles))
+    cleaned = [item for item in results if isinstance(item, Article)]
+    skipped = corpus.skipped + [item for item in results if isinstance(item, Skipped)]
+    progress("clean", corpus.articles, corpus.articles)
     return cleaned, skipped
 
 
 def unique_ids(articles: Sequence[Article]) -> list[Article]:
     """Give a later article that reuses an id a suffix (``id#2``), keeping both articles."""
-    seen: set[str] = {a.id for a in articles}
+    new_ids = unique_id_list([a.id for a in articles], [a.path for a in articles])
+    return [
+        article if new_id == article.id else _with_id(article, new_id)
+        for article, new_id in zip(articles, new_ids, strict=True)
+    ]
+
+
+def unique_id_list(ids: Sequence[str], paths: Sequence[str]) -> list[str]:
+    """``ids`` with each reuse of an id given a suffix (``id#2``) that no other id has."""
+    seen: set[str] = set(ids)
     used: dict[str, int] = {}
     result = []
-    for article in articles:
-        count = used.get(article.id, 0) + 1
-        used[article.id] = count
+    for article_id, path in zip(ids, paths, strict=True):
+        count = used.get(article_id, 0) + 1
+        used[article_id] = count
         if count > 1:
-            new_id = f"{article.id}#{count}"
+            new_id = f"{article_id}#{count}"
             while new_id in seen:
                 count += 1
-                new_id = f"{article.id}#{count}"
+                new_id = f"{article_id}#{count}"
             seen.add(new_id)
-            logger.warning(
-                "%s: id %r is used twice; this one becomes %r", article.path, article.id, new_id
-            )
-            article = _with_id(article, new_id)
-        result.append(article)
+            logger.warning("%s: id %r is used twice; this one becomes %r", path, article_id, new_id)
+            article_id = new_id
+        result.append(article_id)
     return result
 
 

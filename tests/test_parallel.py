@@ -1,0 +1,45 @@
+"""map_hold_finish: the same results on one process or several, and worker failures surface."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsclust.parallel import WorkerError, map_hold_finish
+
+
+def _first(chunk):
+    # The state stays in the worker; only the sum travels.
+    return list(chunk), sum(chunk)
+
+
+def _between(sums):
+    return sum(sums)
+
+
+def _finish(index, state, total):
+    return [(index, item, total) for item in state]
+
+
+def _fails(chunk):
+    if 13 in chunk:
+        raise ValueError("unlucky chunk")
+    return chunk, None
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_results_come_back_in_order_whatever_the_number_of_processes(jobs):
+    items = list(range(100))
+    result = map_hold_finish(_first, _between, _finish, items, jobs=jobs, chunk_size=7)
+    total = sum(items)
+    assert result == [(item // 7, item, total) for item in items]
+
+
+def test_no_items_still_runs_the_corpus_step():
+    seen = []
+    result = map_hold_finish(_first, seen.append, _finish, [], jobs=2, chunk_size=7)
+    assert result == [] and seen == [[]]
+
+
+def test_a_failing_worker_raises_in_the_caller_with_its_traceback():
+    with pytest.raises(WorkerError, match="unlucky chunk"):
+        map_hold_finish(_fails, _between, _finish, list(range(50)), jobs=2, chunk_size=5)
