@@ -119,3 +119,30 @@ def test_extract_dates_resolves_against_the_article_date():
     # Without a reference only dates with a year can be placed.
     assert extract_dates("Feb. 6", None) == []
     assert extract_dates("Dec 29, 2020", None) == [dt.date(2020, 12, 29)]
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("1,234,567 people and 12345 more", ["num:1234567", "num:12345"]),
+        ("in 1999 and 2020", []),  # years are dates, not counts
+        ("model a1234, v2.3456, $5,000, 2020/12", ["money:5000"]),  # glued to a word or a dot
+        ("the 1400 block of Main", ["block:1400", "num:1400"]),
+        ("the 1400 Block of Main and 1400 blocks", ["block:1400", "num:1400", "num:1400"]),
+        ("John Smith, 23, and a man aged 45", ["age:23", "age:45"]),
+        ("A 44-YEAR-OLD man; AGE 7", ["age:44", "age:7"]),  # the age patterns ignore case
+    ],
+)
+def test_number_entities_at_the_edges(text, keys):
+    """The number patterns skip text cheaply; these are the cases the shortcuts must keep."""
+    numbers = [e.key for e in extract_entities(text) if e.kind == "number"]
+    assert numbers == keys
+
+
+def test_dates_need_a_word_boundary_before_the_number():
+    ref = dt.date(2014, 5, 16)
+    assert extract_dates("a2014-02-06 x12014-02-06 _2014-02-06", ref) == []
+    assert extract_dates("x3 March and 123 March", ref) == []
+    assert extract_dates("(6 February 2014), 3rd of March", ref) == [
+        dt.date(2014, 2, 6), dt.date(2014, 3, 3),
+    ]
