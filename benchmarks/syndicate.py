@@ -22,7 +22,7 @@ import datetime as dt
 import json
 import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
 CITIES = (
@@ -224,12 +224,15 @@ def syndicate(
     min_words: int = 50,
     max_copies: int = 4,
     seed: int = 0,
+    junk: Collection[str] = (),
 ) -> list[dict]:
     """The originals (each with ``group`` = own id) plus 1..max_copies copies of a random
-    ``fraction`` of the originals that have at least ``min_words`` words."""
+    ``fraction`` of the originals that have at least ``min_words`` words and whose id is not in
+    ``junk`` (pages with no article text: outlets re-run articles, not paywall or notification
+    pages; junk originals stay in the output, uncopied)."""
     rng = random.Random(seed)
     out = [{**r, "group": r["id"]} for r in records]
-    eligible = [r for r in out if word_count(r["text"]) >= min_words]
+    eligible = [r for r in out if word_count(r["text"]) >= min_words and r["id"] not in junk]
     chosen = rng.sample(eligible, round(fraction * len(eligible)))
     for record in chosen:
         for copy_no in range(1, rng.randint(1, max_copies) + 1):
