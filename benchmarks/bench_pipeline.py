@@ -398,7 +398,7 @@ def stages_child(path: Path, jobs: int, output: Path) -> None:
     seconds per stage."""
     started, started_cpu = time.perf_counter(), _cpu()
     from newsclust import pipeline
-    from newsclust.render import render
+    from newsclust.render import json_pieces
     from newsclust.settings import Settings
 
     stamps: dict[str, tuple[float, float]] = {"imports": (started, started_cpu)}
@@ -414,7 +414,8 @@ def stages_child(path: Path, jobs: int, output: Path) -> None:
     report = pipeline.run([path], Settings(jobs=jobs), progress=progress)
     stamps["render"] = (time.perf_counter(), _cpu())
     memory["render"] = _rss_mb()
-    output.write_text(render(report, "json"), encoding="utf-8")
+    with output.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.writelines(json_pieces(report))  # as the CLI writes it: story by story
     stamps["end"] = (time.perf_counter(), _cpu())
     memory["end"] = _rss_mb()
     order = sorted(stamps, key=lambda k: stamps[k][0])

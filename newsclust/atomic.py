@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -22,6 +23,11 @@ def write_atomic(path: Path, text: str) -> None:
 
     On any failure (a full disk, say) the temporary file is removed and ``path`` is untouched.
     """
+    write_atomic_pieces(path, (text,))
+
+
+def write_atomic_pieces(path: Path, pieces: Iterable[str]) -> None:
+    """``write_atomic`` for text that comes in pieces (a big report, written as it is made)."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -30,7 +36,8 @@ def write_atomic(path: Path, text: str) -> None:
         # would (or the mode of the file it replaces), so a shared report stays readable.
         os.fchmod(fd, _target_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            for piece in pieces:
+                handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)

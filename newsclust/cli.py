@@ -12,7 +12,7 @@ import functools
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .atomic import write_atomic
+from .atomic import write_atomic_pieces
 from .errors import ExitCode, NewsclustError
 from .models import Report
 from .render import FORMATS, render
@@ -194,11 +194,16 @@ def choose_format(fmt: str, output: Path | None) -> str:
 
 
 def emit(text: str, output: Path | None) -> None:
+    emit_pieces((text,), output)
+
+
+def emit_pieces(pieces: Iterable[str], output: Path | None) -> None:
     if output is None:
-        sys.stdout.write(text)
+        for piece in pieces:
+            sys.stdout.write(piece)
         sys.stdout.flush()
     else:
-        write_atomic(output, text)
+        write_atomic_pieces(output, pieces)
 
 
 def emit_report(report: Report, fmt: str, output: Path | None) -> None:
@@ -206,6 +211,12 @@ def emit_report(report: Report, fmt: str, output: Path | None) -> None:
         from .render import render_rich
 
         render_rich(report, Console())
+        return
+    if fmt in ("json", "jsonl"):
+        # Written story by story: a big report is never held whole (as text or as a dict).
+        from .render import json_pieces, jsonl_pieces
+
+        emit_pieces((json_pieces if fmt == "json" else jsonl_pieces)(report), output)
         return
     emit(render(report, fmt, console=Console(width=100, color_system=None)), output)
 
