@@ -32,10 +32,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 import signal
 import time
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -44,11 +46,12 @@ from pathlib import Path
 import numpy as np
 
 from .clean import clean_corpus
+from .cluster import Analysis
 from .discover import InputFile, discover
 from .errors import InputError
 from .load import load_file
 from .models import Article, Report, Skipped, Story, SummarySentence
-from .pipeline import build_story, chronological, group_stories, story_layout, unique_ids
+from .pipeline import build_story, chronological, make_clusterer, story_layout, unique_ids
 from .settings import Settings
 from .store import FileRecord, StoredArticle, StoredStory, StoreError, StoryStore
 
@@ -435,6 +438,21 @@ def _lexical_neighbours(store: StoryStore, articles: Sequence[Article]) -> list[
 
 
 
+def _encode_analyses(analyses: dict[str, Analysis]) -> list[tuple[str, str, bytes]]:
+    """(article id, key, compressed JSON of mentions and dates), in id order."""
+    return [(aid, an.key, zlib.compress(json.dumps(
+        [an.mentions, an.dates], ensure_ascii=False, separators=(",", ":")).encode("utf-8")))
+        for aid, an in sorted(analyses.items())]
+
+
+def _decode_analyses(rows: dict[str, tuple[str, bytes]]) -> dict[str, Analysis]:
+    out = {}
+    for aid, (key, data) in rows.items():
+        mentions, dates = json.loads(zlib.decompress(data))
+        out[aid] = Analysis(key, tuple(map(tuple, mentions)), tuple(map(tuple, dates)))
+    return out
+
+
 def story_order(story: Story) -> tuple:
     """The batch report's order: biggest stories first, then the earliest, then the id."""
     return (-len(story.article_ids), story.first_date is None,
@@ -564,6 +582,8 @@ class _Update:
         self.today = options.today or dt.date.today()
         self.timings: dict[str, float] = {}
         self.result = UpdateResult()
+        self.analyses: dict[str, Analysis] = {}  # to keep: new or recomputed analyses
+        self.analysed = 0  # articles analysed in this run (the others had a kept analysis)
 
     def _time(self, stage: str, started: float) -> None:
         self.timings[stage] = round(time.perf_counter() - started, 4)
@@ -624,7 +644,7 @@ class _Update:
         members.update((a.id, a) for a in new)
         self.progress("cluster", 0, len(members))
         leaders = [members[i] for i in sorted(members) if canonical_of.get(i) is None]
-        clusters = [[a.id for a in group] for group in group_stories(leaders, self.settings)]
+        clusters = self._cluster(leaders)
         story_of_leader = {aid: k for k, group in enumerate(clusters) for aid in group}
         for aid, canonical in canonical_of.items():
             if canonical is not None:
@@ -642,6 +662,25 @@ class _Update:
         return _Plan(dict(zip(ids, clusters, strict=True)), members, canonical_of, seen,
                      old_story, {a.article.id: a for a in stored}, set(old_ids),
                      {a.id for a in new}, dedup, prior_story)
+
+    def _cluster(self, leaders: list[Article]) -> list[list[str]]:
+        """Story clusters of the canonical articles (ids, in input order), as batch's
+        ``group_stories`` makes them, analysing only the articles without a kept analysis."""
+        if not leaders:
+            self.analyses = {}
+            return []
+        kept = _decode_analyses(self.store.analyses(a.id for a in leaders))
+        clusterer = make_clusterer(self.settings).fit(leaders, analyses=kept)
+        # Only what changed is written back: new articles and stored ones analysed again.
+        self.analyses = {aid: an for aid, an in clusterer.analyses_.items()
+                         if aid not in kept or kept[aid].key != an.key}
+        self.analysed = clusterer.analysed_
+        logger.info("cluster: %d of %d articles analysed (%d kept analyses used)",
+                    clusterer.analysed_, len(leaders), len(leaders) - clusterer.analysed_)
+        groups: dict[int, list[str]] = defaultdict(list)
+        for article, label in zip(leaders, clusterer.labels_, strict=True):
+            groups[label].append(article.id)
+        return list(groups.values())
 
     def _existing_ids(self, clusters: list[list[str]], members: dict[str, Article]) -> set[str]:
         """Stored story ids a fresh id might collide with (the ids fresh ids are made of)."""
@@ -689,6 +728,7 @@ class _Update:
                 _checkpoint("writing")
                 store.put_articles(self._new_rows(plan))
                 store.relink_articles(plan.relinks())
+                store.put_analyses(_encode_analyses(self.analyses))
                 self._report(plan, removed)
             # File records last: until they are in, the next run reads these files again.
             store.put_files(records)
@@ -773,6 +813,7 @@ class _Update:
             "removed_stories": len(self.result.removed_stories),
             "stories_reclustered": len(plan.old_ids) if plan else 0,
             "articles_reclustered": len(plan.members) if plan else 0,
+            "articles_analysed": self.analysed,
             "skipped": len(self.result.skipped),
             **{k: v for k, v in self.result.stats.items() if k.startswith("expired")},
             # the totals render.headline expects, over the whole database

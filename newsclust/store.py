@@ -7,6 +7,8 @@ What is kept
   reason), so a bad file is reported once, not every hour.
 - ``articles``: the cleaned articles, their MinHash signature (the near-duplicate index is
   rebuilt from these at open), word count, canonical article (for copies) and story.
+- ``analyses``: per article, what the clusterer extracted from it (entity mentions, dates in
+  the text) and the key it is valid for, so an update does not analyse stored articles again.
 - ``stories``: id, title, dates, and the merged summary and differences as JSON, so
   ``newsclust stories`` prints without recomputing anything.
 - ``meta``: the schema version, the program that owns the file, and the settings the stored
@@ -167,6 +169,8 @@ class StoryStore(Protocol):
     def articles_of_stories(self, story_ids: Iterable[str]) -> list[StoredArticle]: ...
     def copy_groups(self, canonical_ids: Iterable[str]) -> list[StoredArticle]: ...
     def article_ids(self, ids: Iterable[str]) -> set[str]: ...
+    def analyses(self, ids: Iterable[str]) -> dict[str, tuple[str, bytes]]: ...
+    def put_analyses(self, items: Iterable[tuple[str, str, bytes]]) -> None: ...
     def term_counts(self, terms: Iterable[str]) -> dict[str, int]: ...
     def term_postings(self, terms: Iterable[str]) -> list[tuple[str, int]]: ...
     def stories_of_rows(self, rows: Iterable[int]) -> set[str]: ...
@@ -241,8 +245,20 @@ def _migration_2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX terms_row ON terms(row_id)")
 
 
+def _migration_3(conn: sqlite3.Connection) -> None:
+    """Kept per-article analyses (entity mentions, text dates; an opaque blob with the key it
+    was made under), so an update analyses only what is new. Starts empty: the first update
+    on a migrated database analyses its neighbourhood as before and keeps the results."""
+    conn.execute(
+        "CREATE TABLE analyses (id TEXT PRIMARY KEY "
+        "REFERENCES articles(id) DEFERRABLE INITIALLY DEFERRED, "
+        "key TEXT NOT NULL, data BLOB NOT NULL)"
+    )
+
+
 #: Migration i (1-based) brings the schema from version i - 1 to i. Append, never edit.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2,
+                                                          _migration_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -614,6 +630,24 @@ class SQLiteStore:
             [(t, a.row) for a in keyed for t in index_terms(a.article.title, a.article.text)],
         )
 
+    def analyses(self, ids: Iterable[str]) -> dict[str, tuple[str, bytes]]:
+        """Article id -> (key, data) of the kept analyses of ``ids`` (absent ones left out)."""
+        ids = list(dict.fromkeys(ids))
+        out: dict[str, tuple[str, bytes]] = {}
+        for part in _chunks(ids):
+            marks = ", ".join("?" * len(part))
+            out.update((aid, (key, bytes(data))) for aid, key, data in self.conn.execute(
+                f"SELECT id, key, data FROM analyses WHERE id IN ({marks})", part))
+        return out
+
+    def put_analyses(self, items: Iterable[tuple[str, str, bytes]]) -> None:
+        """Keep (article id, key, data), replacing what an article had."""
+        self.conn.executemany(
+            "INSERT INTO analyses (id, key, data) VALUES (?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET key = excluded.key, data = excluded.data",
+            list(items),
+        )
+
     def term_counts(self, terms: Iterable[str]) -> dict[str, int]:
         """How many stored articles carry each of ``terms`` (absent terms are left out)."""
         terms = sorted(set(terms))
@@ -657,6 +691,7 @@ class SQLiteStore:
             self.conn.execute(
                 f"DELETE FROM terms WHERE row_id IN (SELECT row_id FROM articles "
                 f"WHERE id IN ({marks}))", part)
+            self.conn.execute(f"DELETE FROM analyses WHERE id IN ({marks})", part)
             self.conn.execute(f"DELETE FROM articles WHERE id IN ({marks})", part)
 
     # -- stories --

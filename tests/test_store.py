@@ -172,6 +172,43 @@ def test_a_version_1_database_is_migrated_with_its_term_index_filled(tmp_path, m
     store.close()
 
 
+def test_a_version_2_database_gets_an_empty_analyses_table_and_keeps_its_data(
+        tmp_path, monkeypatch):
+    path = tmp_path / "news.db"
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:2])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    store = open_store(path)
+    _fill(store)
+    store.close()
+    monkeypatch.undo()
+    store = open_store(path)
+    assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "3"
+    assert sorted(a.article.id for a in store.articles_of_stories(["s-1"])) == ["a", "b"]
+    assert store.analyses(["a", "b"]) == {}
+    with store.transaction():
+        store.put_analyses([("a", "k1", b"data")])
+    assert store.analyses(["a", "b"]) == {"a": ("k1", b"data")}
+    assert store.integrity() == "ok"
+    store.close()
+
+
+def test_analyses_are_replaced_and_leave_with_their_article(tmp_path):
+    store = open_store(tmp_path / "news.db")
+    _fill(store)
+    with store.transaction():
+        store.put_analyses([("a", "k1", b"one"), ("b", "k1", b"two")])
+    with store.transaction():
+        store.put_analyses([("a", "k2", b"three")])
+    assert store.analyses(["a", "b", "zz"]) == {"a": ("k2", b"three"), "b": ("k1", b"two")}
+    with store.transaction():
+        store.delete_articles(["a"])
+    assert store.analyses(["a", "b"]) == {"b": ("k1", b"two")}
+    with pytest.raises(StoreError), store.transaction():  # never one without its article
+        store.put_analyses([("nobody", "k", b"x")])
+    assert store.integrity() == "ok"
+    store.close()
+
+
 def test_a_failed_write_rolls_back_everything(tmp_path, monkeypatch):
     path = tmp_path / "news.db"
     store = open_store(path)

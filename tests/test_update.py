@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -85,6 +86,35 @@ def test_a_story_grows_under_its_id_and_a_copy_is_reported(tmp_path):
     assert [c[2] for c in result.new_copies] == [sid]
     assert {c[0] for c in result.new_copies} | {c[1] for c in result.new_copies} == {
         "late/rerun.md", "lavrov/bosphorus-ledger.md"}
+
+
+def test_kept_analyses_spare_the_work_and_change_no_story(tmp_path):
+    """The second update analyses only its new articles; with the kept analyses thrown away
+    it analyses the whole neighbourhood again and ends with the same stories."""
+    first = ["lavrov", "quake", "rotterdam", "breach"]
+    runs = {}
+    for name, forget in (("kept", False), ("forgotten", True)):
+        inbox = _copy(first, tmp_path / name / "in")
+        db = tmp_path / name / "news.db"
+        result = _update(db, inbox)
+        assert result.stats["articles_analysed"] == result.stats["articles_reclustered"] - len(
+            result.new_copies)
+        if forget:
+            with sqlite3.connect(db) as conn:
+                conn.execute("DELETE FROM analyses")
+        _copy(["strike", "tech", "wire-flood"], inbox)
+        # A window of ten years: every stored story is in the neighbourhood.
+        runs[name] = (_update(db, inbox, window_days=3650).stats, _membership(db))
+    kept, forgotten = runs["kept"][0], runs["forgotten"][0]
+    assert kept["articles_reclustered"] == forgotten["articles_reclustered"]
+    assert kept["articles_analysed"] < forgotten["articles_analysed"]
+    assert runs["kept"][1] == runs["forgotten"][1]
+    store = open_store(tmp_path / "kept" / "news.db", readonly=True)
+    try:  # every stored article that was clustered keeps its analysis
+        stored = {a.article.id for _, a in store.story_members() if a.canonical is None}
+        assert set(store.analyses(stored)) == stored
+    finally:
+        store.close()
 
 
 def test_a_touched_file_is_not_reread_and_a_changed_one_replaces_its_article(tmp_path):
