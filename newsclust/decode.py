@@ -53,7 +53,7 @@ class Decoded:
     problem: str | None = None
 
 
-def _utf16_without_bom(sample: bytes) -> str | None:
+def utf16_without_bom(sample: bytes) -> str | None:
     """UTF-16 text with mostly ASCII characters has a NUL in every other byte.
 
     So has text in an alphabet of one 256-character block (Cyrillic, Greek, Hebrew, Arabic):
@@ -172,7 +172,7 @@ def decode_bytes(data: bytes) -> Decoded:
                 return Decoded(None, problem=f"invalid {encoding} after its byte-order mark: {exc}")
 
     # Before UTF-8: UTF-16 of ASCII or Cyrillic is valid UTF-8 too, full of NULs and controls.
-    utf16 = _utf16_without_bom(data[:_SNIFF])
+    utf16 = utf16_without_bom(data[:_SNIFF])
     if utf16:
         try:
             return _checked(_whole_units(data, utf16).decode(utf16), utf16)

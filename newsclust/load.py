@@ -6,6 +6,7 @@ with a one-line reason. Cleaning (chrome removal, byline and date extraction) ha
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import os
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .dates import parse_date
-from .decode import decode_bytes
+from .decode import decode_bytes, utf16_without_bom
 from .discover import HTML_SUFFIXES, JSON_SUFFIXES, JSONL_SUFFIXES, InputFile, discover
 from .models import Article, Skipped
 
@@ -90,7 +91,11 @@ def _read_input(path: Path, max_file_bytes: int) -> bytes | str:
         if not stat.S_ISREG(st.st_mode):
             return "no longer a regular file (now a folder, FIFO, socket or device): not read"
         with open(fd, "rb", closefd=False) as file:
-            data = file.read(max_file_bytes + 1)
+            # Ask for what the file holds, not for the limit: read(n) sets n bytes aside first,
+            # which fails for a limit raised far above the memory (NEWSCLUST_MAX_FILE_MB=1e6).
+            data = file.read(min(max_file_bytes, st.st_size) + 1)
+            if st.st_size < len(data) <= max_file_bytes:  # it grew since fstat
+                data += file.read(max_file_bytes + 1 - len(data))
     except FileNotFoundError:
         return "vanished during the run"
     except OSError as exc:
@@ -185,22 +190,230 @@ def _parse_json(item: InputFile, text: str) -> Iterator[Loaded]:
         yield Skipped(item.display, f"JSON {type(data).__name__} is not an article object or list")
 
 
-def _parse_jsonl(item: InputFile, text: str) -> Iterator[Loaded]:
+def _parse_jsonl(
+    item: InputFile, text: str, *, first_line: int = 1, whole_file: bool = True
+) -> Iterator[Loaded]:
     seen_any = False
     # Lines end at \n, \r\n or \r (none can occur raw inside a JSON string). Not at U+2028,
     # U+2029 or U+0085 as str.splitlines would: JSON strings may hold those unescaped.
-    for number, line in enumerate(_JSON_LINE_END.split(text), start=1):
-        if not line.strip():
+    for number, line in enumerate(_JSON_LINE_END.split(text), start=first_line):
+        loaded = _jsonl_record(item, line, number)
+        if loaded is not None:
+            seen_any = True
+            yield loaded
+    if whole_file and not seen_any:
+        yield Skipped(item.display, EMPTY_JSONL)
+
+
+EMPTY_JSONL = "empty file (no JSON lines)"
+
+
+def _jsonl_record(item: InputFile, line: str, number: int) -> Loaded | None:
+    """Line ``number`` of a JSON Lines file as an Article or a Skipped; None for a blank line."""
+    if not line.strip():
+        return None
+    where = f"{item.display}:{number}"
+    record = _json_or_problem(line)
+    if isinstance(record, _Problem):
+        return Skipped(where, f"malformed JSON on line {number}: {record.reason}")
+    return _record_or_skip(record, item, where, default_id=f"{item.relative}:{number}")
+
+
+# --- big JSON Lines files, in pieces -------------------------------------------------------
+
+#: A JSON Lines file bigger than this is read in pieces of about this size, cut at line ends,
+#: each loaded (and cleaned) on whichever process takes it: a feed of a million articles is
+#: not one process's work, nor one message of a gigabyte. The size cap then applies to each
+#: line (each record), not to the file.
+JSONL_PIECE_BYTES = 4_000_000
+_READ_BLOCK = 1 << 20
+_BYTE_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+@dataclass(frozen=True, slots=True)
+class JsonlPiece:
+    """Bytes ``start``..``end`` of a JSON Lines file: whole lines, the first numbered
+    ``first_line`` (as numbered in the whole file)."""
+
+    item: InputFile
+    start: int
+    end: int
+    first_line: int
+    last_line: int
+    #: Pieces of the same file share ``item``; the last one says so, for the empty-file check.
+    last: bool
+
+
+def jsonl_pieces(item: InputFile, max_file_bytes: int) -> list[JsonlPiece] | None:
+    """The pieces a big JSON Lines file is read in, or None to read it whole: a small file,
+    one that cannot be split on its bytes (UTF-16 or UTF-32: its line ends are two or four
+    bytes), one that is blank or no regular file. Reads the file once, to number its lines."""
+    try:
+        fd = os.open(item.path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None  # the whole-file read says why
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size <= JSONL_PIECE_BYTES:
+            return None
+        with open(fd, "rb", closefd=False) as file:
+            head = file.read(_SNIFF_BYTES)
+            if _not_split_on_bytes(head):
+                return None
+            file.seek(0)
+            pieces = _cut_pieces(item, file)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if pieces is None or (len(pieces) == 1 and st.st_size <= max_file_bytes):
+        return None
+    return pieces
+
+
+_SNIFF_BYTES = 8192
+
+
+def _not_split_on_bytes(head: bytes) -> bool:
+    if not head.strip():
+        return True  # blank so far: let the whole-file read judge it
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return True
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    return utf16_without_bom(head) is not None
+
+
+def _cut_pieces(item: InputFile, file: Any) -> list[JsonlPiece] | None:
+    """Cut after the last line end of each block of JSONL_PIECE_BYTES, counting line ends as
+    the parser does (\r\n, \r or \n: a \r\n split between two blocks counts once)."""
+    bounds: list[tuple[int, int, int, int]] = []  # start, end, first line, line ends inside
+    start = offset = 0
+    ends_before = ends_in_piece = 0
+    carried_cr = False
+    any_text = False
+    while block := file.read(JSONL_PIECE_BYTES):
+        any_text = any_text or bool(block.strip())
+        cut = block.rfind(b"\n") + 1
+        ends_in_piece += _line_ends(block, 0, cut, carried_cr)
+        if cut:
+            bounds.append((start, offset + cut, ends_before + 1, ends_in_piece))
+            ends_before += ends_in_piece
+            start, ends_in_piece, carried_cr = offset + cut, 0, False
+        ends_in_piece += _line_ends(block, cut, len(block), carried_cr)
+        if len(block) > cut:
+            carried_cr = block[-1:] == b"\r"
+        offset += len(block)
+    if not any_text:
+        return None
+    if offset > start:
+        bounds.append((start, offset, ends_before + 1, ends_in_piece))
+    return [
+        JsonlPiece(item, lo, hi, first, first + ends, last=number == len(bounds) - 1)
+        for number, (lo, hi, first, ends) in enumerate(bounds)
+    ]
+
+
+def _line_ends(block: bytes, lo: int, hi: int, carried_cr: bool) -> int:
+    if hi <= lo:
+        return 0
+    ends = block.count(b"\n", lo, hi) + block.count(b"\r", lo, hi) - block.count(b"\r\n", lo, hi)
+    if carried_cr and block[lo] == 0x0A:
+        ends -= 1  # the \n of a \r\n whose \r ended the previous block
+    return ends
+
+
+def load_piece(piece: JsonlPiece, *, max_file_bytes: int) -> Iterator[Loaded]:
+    """The articles of one piece of a big JSON Lines file (see ``jsonl_pieces``)."""
+    item = piece.item
+    try:
+        with open(item.path, "rb") as file:
+            file.seek(piece.start)
+            if piece.end - piece.start <= max_file_bytes:
+                yield from _piece_whole(piece, file.read(piece.end - piece.start))
+            else:
+                yield from _piece_by_line(piece, file, max_file_bytes)
+    except OSError as exc:
+        where = f"{item.display}:{piece.first_line}-{piece.last_line}"
+        yield Skipped(where, f"cannot read lines {piece.first_line}-{piece.last_line}: {exc}")
+
+
+def _piece_whole(piece: JsonlPiece, data: bytes) -> Iterator[Loaded]:
+    decoded = decode_bytes(data)
+    if decoded.text is None:
+        lines = f"{piece.first_line}-{piece.last_line}"
+        if decoded.problem and decoded.problem.startswith("empty file"):
+            return  # blank lines only
+        yield Skipped(f"{piece.item.display}:{lines}", f"lines {lines}: {decoded.problem}")
+        return
+    yield from _parse_jsonl(piece.item, decoded.text, first_line=piece.first_line, whole_file=False)
+
+
+def _piece_by_line(piece: JsonlPiece, file: Any, max_file_bytes: int) -> Iterator[Loaded]:
+    """A piece bigger than the size cap (it holds a line that long): line by line, a line over
+    the cap skipped without being kept in memory."""
+    item = piece.item
+    lines = _bounded_lines(file, piece.end - piece.start, max_file_bytes)
+    for number, line in enumerate(lines, start=piece.first_line):
+        if isinstance(line, int):
+            yield Skipped(
+                f"{item.display}:{number}",
+                f"line {number} is {line / 1e6:.1f} MB, over the {max_file_bytes / 1e6:g} MB "
+                "limit (setting max_file_mb)",
+            )
             continue
-        seen_any = True
-        where = f"{item.display}:{number}"
-        record = _json_or_problem(line)
-        if isinstance(record, _Problem):
-            yield Skipped(where, f"malformed JSON on line {number}: {record.reason}")
+        if number == 1 and line.startswith(codecs.BOM_UTF8):
+            line = line[len(codecs.BOM_UTF8) :]
+        text = _line_text(line)
+        if isinstance(text, _Problem):
+            yield Skipped(f"{item.display}:{number}", f"line {number}: {text.reason}")
             continue
-        yield _record_or_skip(record, item, where, default_id=f"{item.relative}:{number}")
-    if not seen_any:
-        yield Skipped(item.display, "empty file (no JSON lines)")
+        loaded = _jsonl_record(item, text, number)
+        if loaded is not None:
+            yield loaded
+
+
+def _line_text(line: bytes) -> str | _Problem:
+    """One line's bytes as text: UTF-8 as JSON Lines should be, else whatever decode_bytes
+    makes of it; NULs dropped, as from a whole file."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        decoded = decode_bytes(line)
+        if decoded.text is None:
+            problem = decoded.problem or "not text"
+            return "" if problem.startswith("empty file") else _Problem(problem)
+        text = decoded.text
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
+def _bounded_lines(file: Any, size: int, limit: int) -> Iterator[bytes | int]:
+    """The next ``size`` bytes of ``file`` as lines (ends: \r\n, \r, \n), each the line's
+    bytes, or its length when it is over ``limit`` bytes (then it is not kept)."""
+    kept = bytearray()
+    length = 0
+    skip_lf = False  # the block before ended in \r: a \n starting this one ends nothing
+    while size > 0:
+        block = file.read(min(_READ_BLOCK, size))
+        if not block:
+            break
+        size -= len(block)
+        position = 1 if skip_lf and block[:1] == b"\n" else 0
+        skip_lf = False
+        for end in _BYTE_LINE_END.finditer(block, position):
+            length += end.start() - position
+            if length <= limit:
+                kept += block[position : end.start()]
+            yield bytes(kept) if length <= limit else length
+            kept, length = bytearray(), 0
+            position = end.end()
+            skip_lf = end.group() == b"\r" and position == len(block)
+        length += len(block) - position
+        if length <= limit:
+            kept += block[position:]
+        else:
+            kept = bytearray()
+    yield bytes(kept) if length <= limit else length
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,12 +53,12 @@ def map_hold_finish(
     first: Callable[[Sequence[T]], tuple[S, M]],
     between: Callable[[list[M]], C],
     finish: Callable[[int, S, C], list[R]],
-    items: Sequence[T],
+    parts: Sequence[Sequence[T]],
     *,
     jobs: int,
-    chunk_size: int,
 ) -> list[R]:
-    """Two passes over fixed-size chunks of ``items`` where only small messages travel.
+    """Two passes over chunks of work where only small messages travel. The chunks
+    (``parts``) are cut by the caller, never by the number of processes.
 
     ``first(chunk)`` returns (state, message): the state stays in the process that ran it, the
     message comes back. ``between(messages)`` (messages in chunk order) runs here, once, and
@@ -69,7 +69,6 @@ def map_hold_finish(
     between two per-document passes without the documents going back and forth. Workers are
     started once; with one job, or one chunk, everything runs in this process.
     """
-    parts = chunks(items, chunk_size)
     if jobs <= 1 or len(parts) <= 1:
         held = [first(part) for part in parts]
         context = between([message for _, message in held])

@@ -20,9 +20,9 @@ from pathlib import Path
 from .clean import clean_article, frequent_keys, normalise_text, short_line_keys
 from .cluster import StoryClusterer
 from .dedup import NearDuplicateFinder
-from .discover import InputFile, discover
+from .discover import JSONL_SUFFIXES, InputFile, discover
 from .errors import NothingReadableError
-from .load import Loaded, load_file
+from .load import EMPTY_JSONL, JsonlPiece, Loaded, jsonl_pieces, load_file, load_piece
 from .models import Article, DupGroup, Report, Skipped, Story
 from .parallel import map_chunks, map_hold_finish
 from .settings import Settings
@@ -53,34 +53,80 @@ LOAD_CHUNK = 256
 SUMMARIZE_CHUNK = 128
 
 
-def _load_chunk(items: Sequence[InputFile | Skipped], max_file_bytes: int) -> list[Loaded]:
+#: One unit of loading work: a file, a piece of a big JSON Lines file, or an input already
+#: known to be unreadable.
+_Work = InputFile | JsonlPiece | Skipped
+
+
+def _load_chunk(items: Sequence[_Work], max_file_bytes: int) -> list[Loaded]:
     loaded: list[Loaded] = []
     for item in items:
         if isinstance(item, Skipped):
             loaded.append(item)
+        elif isinstance(item, JsonlPiece):
+            loaded.extend(load_piece(item, max_file_bytes=max_file_bytes))
         else:
             loaded.extend(load_file(item, max_file_bytes=max_file_bytes))
     return loaded
 
 
+def _load_parts(found: Sequence[InputFile | Skipped], max_file_bytes: int) -> list[list[_Work]]:
+    """The chunks of loading work: up to LOAD_CHUNK inputs in a row, and each piece of a big
+    JSON Lines file on its own (a piece holds thousands of articles)."""
+    parts: list[list[_Work]] = []
+    run: list[_Work] = []
+    for item in found:
+        pieces = None
+        if isinstance(item, InputFile) and item.path.suffix.lower() in JSONL_SUFFIXES:
+            pieces = jsonl_pieces(item, max_file_bytes)
+        if pieces is None:
+            run.append(item)
+            if len(run) == LOAD_CHUNK:
+                parts.append(run)
+                run = []
+            continue
+        if run:
+            parts.append(run)
+            run = []
+        parts.extend([piece] for piece in pieces)
+    if run:
+        parts.append(run)
+    return parts
+
+
+@dataclass(frozen=True, slots=True)
+class _PieceNote:
+    """A piece of a big JSON Lines file was loaded: how many items it gave, and whether it
+    was the file's last (a file whose pieces gave nothing is an empty file)."""
+
+    display: str
+    items: int
+    last: bool
+
+
 #: What a worker tells the main process about each input of its chunk after loading it: the
-#: Skipped, or an article's (id, path, keys of its short lines). The texts stay in the worker.
-_LoadNote = Skipped | tuple[str, str, set[str]]
+#: Skipped, an article's (id, path, keys of its short lines), or a _PieceNote. The texts stay
+#: in the worker.
+_LoadNote = Skipped | tuple[str, str, set[str]] | _PieceNote
 
 
 def _load_and_normalise(
-    items: Sequence[InputFile | Skipped], max_file_bytes: int
+    items: Sequence[_Work], max_file_bytes: int
 ) -> tuple[list[Article], list[_LoadNote]]:
-    """First pass, in a worker: read the chunk's files and normalise each article's text."""
+    """First pass, in a worker: read the chunk's inputs and normalise each article's text."""
     held: list[Article] = []
     notes: list[_LoadNote] = []
-    for item in _load_chunk(items, max_file_bytes):
-        if isinstance(item, Skipped):
-            notes.append(item)
-            continue
-        text = normalise_text(item.text)
-        held.append(dataclasses.replace(item, text=text))
-        notes.append((item.id, item.path, short_line_keys(text)))
+    for work in items:
+        loaded = _load_chunk([work], max_file_bytes)
+        for item in loaded:
+            if isinstance(item, Skipped):
+                notes.append(item)
+                continue
+            text = normalise_text(item.text)
+            held.append(dataclasses.replace(item, text=text))
+            notes.append((item.id, item.path, short_line_keys(text)))
+        if isinstance(work, JsonlPiece):
+            notes.append(_PieceNote(work.item.display, len(loaded), work.last))
     return held, notes
 
 
@@ -106,18 +152,25 @@ class _CorpusPass:
         places: list[tuple[int, int]] = []
         ids: list[str] = []
         paths: list[str] = []
+        file_items = 0  # items the pieces of the current big JSON Lines file gave so far
         for chunk, notes in enumerate(notes_by_chunk):
             position = 0
             for note in notes:
                 if isinstance(note, Skipped):
                     self.skipped.append(note)
-                    continue
-                article_id, path, keys = note
-                counts.update(keys)
-                places.append((chunk, position))
-                ids.append(article_id)
-                paths.append(path)
-                position += 1
+                elif isinstance(note, _PieceNote):
+                    file_items += note.items
+                    if note.last:
+                        if not file_items:
+                            self.skipped.append(Skipped(note.display, EMPTY_JSONL))
+                        file_items = 0
+                else:
+                    article_id, path, keys = note
+                    counts.update(keys)
+                    places.append((chunk, position))
+                    ids.append(article_id)
+                    paths.append(path)
+                    position += 1
         self.articles = len(ids)
         renames = {
             place: new
@@ -147,6 +200,7 @@ def load_articles(
     article's id and the keys of its short lines come back, to find the lines repeated across
     the corpus; then the same workers clean what they hold, and only cleaned articles travel.
     """
+    max_file_bytes = int(settings.max_file_mb * 1_000_000)
     progress("load", 0, 0)
     found = list(discover(paths))
     progress("load", 0, len(found))
@@ -159,12 +213,11 @@ def load_articles(
         return context
 
     results = map_hold_finish(
-        partial(_load_and_normalise, max_file_bytes=int(settings.max_file_mb * 1_000_000)),
+        partial(_load_and_normalise, max_file_bytes=max_file_bytes),
         between,
         _clean_held,
-        found,
+        _load_parts(found, max_file_bytes),
         jobs=settings.effective_jobs,
-        chunk_size=LOAD_CHUNK,
     )
     cleaned = [item for item in results if isinstance(item, Article)]
     skipped = corpus.skipped + [item for item in results if isinstance(item, Skipped)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsclust.parallel import WorkerError, map_hold_finish
+from newsclust.parallel import WorkerError, chunks, map_hold_finish
 
 
 def _first(chunk):
@@ -29,17 +29,17 @@ def _fails(chunk):
 @pytest.mark.parametrize("jobs", [1, 2, 3])
 def test_results_come_back_in_order_whatever_the_number_of_processes(jobs):
     items = list(range(100))
-    result = map_hold_finish(_first, _between, _finish, items, jobs=jobs, chunk_size=7)
+    result = map_hold_finish(_first, _between, _finish, chunks(items, 7), jobs=jobs)
     total = sum(items)
     assert result == [(item // 7, item, total) for item in items]
 
 
 def test_no_items_still_runs_the_corpus_step():
     seen = []
-    result = map_hold_finish(_first, seen.append, _finish, [], jobs=2, chunk_size=7)
+    result = map_hold_finish(_first, seen.append, _finish, [], jobs=2)
     assert result == [] and seen == [[]]
 
 
 def test_a_failing_worker_raises_in_the_caller_with_its_traceback():
     with pytest.raises(WorkerError, match="unlucky chunk"):
-        map_hold_finish(_fails, _between, _finish, list(range(50)), jobs=2, chunk_size=5)
+        map_hold_finish(_fails, _between, _finish, chunks(list(range(50)), 5), jobs=2)
