@@ -27,17 +27,29 @@ def chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
 
 
 def map_chunks(
-    func: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, jobs: int, chunk_size: int
+    func: Callable[[Sequence[T]], list[R]],
+    items: Sequence[T],
+    *,
+    jobs: int,
+    chunk_size: int,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple = (),
 ) -> list[R]:
     """``func`` over fixed-size chunks of ``items``, flattened, in order.
 
-    With one job, or one chunk, everything runs in this process (no start-up cost).
+    ``initializer(*initargs)`` runs first in every process that runs ``func`` (this one
+    included): the way to give workers data that all chunks share. With fork its arguments
+    are inherited, not pickled. With one job, or one chunk, everything runs in this process
+    (no start-up cost).
     """
     parts = chunks(items, chunk_size)
     if jobs <= 1 or len(parts) <= 1:
+        if initializer is not None:
+            initializer(*initargs)
         results = [func(part) for part in parts]
     else:
-        with multiprocessing.get_context(_start_method()).Pool(min(jobs, len(parts))) as pool:
+        context = multiprocessing.get_context(_start_method())
+        with context.Pool(min(jobs, len(parts)), initializer, initargs) as pool:
             results = pool.map(func, parts, chunksize=1)
     return [item for part in results for item in part]
 

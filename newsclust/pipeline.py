@@ -352,10 +352,28 @@ def build_story(
     )
 
 
-def _build_chunk(
-    tasks: Sequence[tuple[Sequence[Article], dict[str, list[Article]]]], settings: Settings
-) -> list[Story]:
-    return [build_story(members, copies, settings) for members, copies in tasks]
+#: The articles that summarize tasks name, set in each worker by ``_share_articles``: workers
+#: forked after loading read them from memory they share with this process, so only ids are
+#: sent (pickling every article to the workers cost the main process seconds per 100,000).
+_articles: Mapping[str, Article] = {}
+
+
+def _share_articles(articles: Mapping[str, Article]) -> None:
+    global _articles
+    _articles = articles
+
+
+#: A story to build: its canonical article ids, and each one's copies.
+_StoryTask = tuple[tuple[str, ...], dict[str, tuple[str, ...]]]
+
+
+def _build_chunk(tasks: Sequence[_StoryTask], settings: Settings) -> list[Story]:
+    get = _articles.__getitem__
+    return [
+        build_story([get(i) for i in members],
+                    {i: [get(c) for c in copies] for i, copies in copies_of.items()}, settings)
+        for members, copies_of in tasks
+    ]
 
 
 def _story_order(story: Story) -> tuple:
@@ -399,17 +417,22 @@ def run(
 
     t = time.perf_counter()
     progress("summarize", 0, len(groups))
-    # Each task carries only its stories' articles and copies, not the whole corpus.
-    tasks = [
-        (members, {a.id: copies_of[a.id] for a in members if a.id in copies_of})
+    tasks: list[_StoryTask] = [
+        (tuple(a.id for a in members),
+         {a.id: tuple(c.id for c in copies_of[a.id]) for a in members if a.id in copies_of})
         for members in groups
     ]
-    stories = map_chunks(
-        partial(_build_chunk, settings=settings),
-        tasks,
-        jobs=settings.effective_jobs,
-        chunk_size=SUMMARIZE_CHUNK,
-    )
+    try:
+        stories = map_chunks(
+            partial(_build_chunk, settings=settings),
+            tasks,
+            jobs=settings.effective_jobs,
+            chunk_size=SUMMARIZE_CHUNK,
+            initializer=_share_articles,
+            initargs=(by_id,),
+        )
+    finally:
+        _share_articles({})
     progress("summarize", len(groups), len(groups))
     timer.time("summarize", t)
     stories.sort(key=_story_order)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsclust.parallel import WorkerError, chunks, map_hold_finish
+from newsclust.parallel import WorkerError, chunks, map_chunks, map_hold_finish
 
 
 def _first(chunk):
@@ -43,3 +43,26 @@ def test_no_items_still_runs_the_corpus_step():
 def test_a_failing_worker_raises_in_the_caller_with_its_traceback():
     with pytest.raises(WorkerError, match="unlucky chunk"):
         map_hold_finish(_fails, _between, _finish, chunks(list(range(50)), 5), jobs=2)
+
+
+_table: dict[int, str] = {}
+
+
+def _set_table(table: dict[int, str]) -> None:
+    global _table
+    _table = table
+
+
+def _look_up(chunk):
+    return [_table[i] for i in chunk]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_map_chunks_gives_every_process_the_initializer_data(jobs):
+    table = {i: f"item {i}" for i in range(50)}
+    try:
+        result = map_chunks(_look_up, list(range(50)), jobs=jobs, chunk_size=8,
+                            initializer=_set_table, initargs=(table,))
+    finally:
+        _set_table({})
+    assert result == [f"item {i}" for i in range(50)]
