@@ -166,11 +166,82 @@ def test_short_briefs_sharing_a_boilerplate_paragraph_are_not_joined():
     assert find_duplicates(briefs).groups == []
 
 
+#: Short lines that outlets put under every article (our own wording), each under ten words.
+FOOTER_LINES = (
+    "Share this story on social media.",
+    "Follow our newsroom for the latest updates.",
+    "Download the free news app today.",
+    "Read more local stories on our homepage.",
+    "Watch the evening broadcast at six.",
+    "Send your story tips to the newsroom.",
+    "Sign up for morning headlines by email.",
+    "Comments are moderated before they appear.",
+    "Our journalism depends on readers like you.",
+    "Report a typo or correction to the editors.",
+    "Listen to the daily news podcast on weekdays.",
+    "Find traffic and weather on the radio.",
+)
+
+
+def _with_footer(text: str) -> str:
+    return text + "\n\n" + "\n\n".join(FOOTER_LINES)
+
+
+def test_a_short_copy_under_heavy_site_footer_is_found_once_the_pipeline_cleans_it():
+    """A 60-word story re-run under more footer than story: on the raw page the footer makes
+    up most of the copy, so neither Jaccard nor containment joins it; the pipeline's cleaning
+    drops lines that repeat across the corpus first, and then the copy is found."""
+    from newsclust.clean import clean_corpus
+
+    rng = random.Random(21)
+    first, second = words(rng, 30), words(rng, 30)
+    original = first + ".\n\n" + second + "."
+    retyped = first.replace(first.split()[10], first.split()[10][::-1], 1)  # one typo
+    copy = _with_footer(retyped + ".\n\n" + second + ".")
+    others = [art(f"other{i}", _with_footer(story(rng, 3, 30))) for i in range(12)]
+    corpus = [art("orig", original), art("copy", copy), *others]
+    assert find_duplicates(corpus).groups == []  # the raw pages: footer outweighs the story
+    cleaned = [a for a in clean_corpus(corpus) if isinstance(a, Article)]
+    assert grouped(find_duplicates(cleaned)) == {frozenset({"orig", "copy"})}
+
+
+def test_briefs_sharing_a_boilerplate_paragraph_stay_apart_after_cleaning():
+    from newsclust.clean import clean_corpus
+
+    rng = random.Random(22)
+    boilerplate = ("Anyone with information is asked to call the police tip line, where callers "
+                   "can remain anonymous and may be eligible for a cash reward.")
+    briefs = [art(f"brief{i}", _with_footer(words(rng, rng.randint(30, 60)) + ".\n\n"
+                                            + boilerplate)) for i in range(12)]
+    cleaned = [a for a in clean_corpus(briefs) if isinstance(a, Article)]
+    assert len(cleaned) == len(briefs)
+    assert find_duplicates(cleaned).groups == []
+
+
 def test_a_short_text_inside_a_long_one_is_not_its_copy():
     rng = random.Random(6)
     caption = words(rng, 40)
     long_page = story(rng, 10, 50) + "\n\n" + caption
     assert find_duplicates([art("page", long_page), art("caption", caption)]).groups == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(sizes=st.lists(st.integers(0, 40), min_size=1, max_size=30), jobs=st.integers(1, 3),
+       chunk=st.integers(1, 200), seed=st.integers(0, 2**16))
+def test_shingle_sets_are_sets_whatever_the_threads_and_chunks(sizes, jobs, chunk, seed):
+    """Rows with repeated shingles become sets; sizes and overlaps match Python's sets."""
+    rng = np.random.default_rng(seed)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    values = (rng.integers(0, 25, offsets[-1]) << 2).astype(np.uint32)  # repeats within rows
+    rows = np.arange(len(sizes)) * 2  # not every row of the finder is in the set
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(verification, "SET_CHUNK", chunk)
+        sets = verification.ShingleSets(values, offsets, rows, 2 * len(sizes), jobs)
+    truth = [set(values[a:b].tolist()) for a, b in itertools.pairwise(offsets)]
+    assert sets.size_of(rows).tolist() == [len(t) for t in truth]
+    left, right = rows[:-1], rows[1:]
+    expected = [len(truth[i] & truth[i + 1]) for i in range(len(truth) - 1)]
+    assert sets.overlaps(left, right).tolist() == expected
 
 
 def test_empty_and_tiny_texts_join_only_as_exact_copies():

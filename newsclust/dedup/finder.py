@@ -169,7 +169,8 @@ class NearDuplicateFinder:
         self._exact_rows = np.empty(0, dtype=np.int64)
         self._edges = _Edges.empty()
         if self.storage_config is None:
-            self.index_: BandIndex | DatasketchIndex = BandIndex(self.bands_, self.rows_)
+            self.index_: BandIndex | DatasketchIndex = BandIndex(self.bands_, self.rows_,
+                                                                  self._n_jobs())
         else:
             self.index_ = DatasketchIndex(self.bands_, self.rows_, self.num_perm, self.seed,
                                           self.storage_config)
@@ -276,7 +277,8 @@ class NearDuplicateFinder:
         redone = [shingle_batch(texts[s:e], self.shingle_size) for s, e in batches(texts)]
         selected = concat([*redone, select(batch, new - base)])
         values, offsets = selected.shingles, selected.offsets
-        return ShingleSets(values, offsets, np.concatenate([old, new]), len(self.ids_))
+        return ShingleSets(values, offsets, np.concatenate([old, new]), len(self.ids_),
+                           self._n_jobs())
 
 
     # -- results --

@@ -13,11 +13,12 @@ whatever the batches and the number of threads.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from newsclust.shingle import ShingleBatch, minhash_signatures, permutations, shingle_batch
+
+from .parallel import thread_map
 
 #: Texts are fingerprinted in batches of about this many characters: big enough that numpy's
 #: per-call cost is small (a batch is ~500 documents of 500 words), small enough that the
@@ -48,12 +49,7 @@ def fingerprint(
         batch = shingle_batch(texts[span[0] : span[1]], shingle_size)
         return batch, minhash_signatures(batch.shingles, batch.offsets, a, b)
 
-    spans = list(batches(texts))
-    if jobs > 1 and len(spans) > 1:
-        with ThreadPoolExecutor(min(jobs, len(spans))) as pool:
-            results = list(pool.map(one, spans))
-    else:
-        results = [one(span) for span in spans]
+    results = thread_map(one, batches(texts), jobs)
     signatures = (
         np.concatenate([sig for _, sig in results])
         if results

@@ -14,6 +14,8 @@ import numpy as np
 
 from newsclust.shingle import fmix64
 
+from .parallel import thread_map
+
 #: A document is paired with at most this many following members of one LSH bucket, so that a
 #: bucket of thousands of near-identical pages cannot produce millions of pairs. Transitivity
 #: still joins such buckets; only a bucket larger than this can lose pairs.
@@ -50,8 +52,8 @@ def _run_pairs(sorted_keys: np.ndarray, members: np.ndarray, window: int) -> np.
 class BandIndex:
     """LSH banding over sorted numpy arrays: one array per band of ``key << 32 | row`` (uint64)."""
 
-    def __init__(self, bands: int, rows: int) -> None:
-        self.bands, self.rows = bands, rows
+    def __init__(self, bands: int, rows: int, jobs: int = 1) -> None:
+        self.bands, self.rows, self.jobs = bands, rows, jobs
         self._tables = [np.empty(0, np.uint64) for _ in range(bands)]
 
     @property
@@ -64,20 +66,24 @@ class BandIndex:
 
     def add(self, signatures: np.ndarray, rows: np.ndarray) -> None:
         entries = self._entries(signatures, rows)
-        for band in range(self.bands):
+
+        def merged(band: int) -> np.ndarray:
             table = np.concatenate([self._tables[band], entries[:, band]])
             table.sort()
-            self._tables[band] = table
+            return table
+
+        self._tables = thread_map(merged, range(self.bands), self.jobs)
 
     def self_pairs(self, signatures=None, rows=None, window: int = BUCKET_WINDOW) -> np.ndarray:
         """Candidate pairs among all indexed rows, shape (m, 2), each pair once, sorted.
 
         (``signatures`` and ``rows`` are unused: the tables already hold the band keys.)
         """
-        found = [
-            _run_pairs(t >> np.uint64(32), (t & np.uint64(0xFFFFFFFF)).astype(np.int64), window)
-            for t in self._tables
-        ]
+        def pairs(t: np.ndarray) -> np.ndarray:
+            return _run_pairs(t >> np.uint64(32), (t & np.uint64(0xFFFFFFFF)).astype(np.int64),
+                              window)
+
+        found = thread_map(pairs, self._tables, self.jobs)
         return unique_pairs(np.concatenate(found))
 
     def query(self, signatures: np.ndarray, rows: np.ndarray) -> np.ndarray:

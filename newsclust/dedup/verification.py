@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from .parallel import thread_map
+
 #: The smaller text must have this many shingles (about as many words) for containment to
 #: count: below it, a text wholly inside another is boilerplate more often than a copy.
 MIN_CONTAINMENT_SHINGLES = 50
@@ -31,6 +33,8 @@ MIN_NEAR_SHINGLES = 10
 #: Candidates whose MinHash estimate is this many standard deviations below the similarity
 #: needed to join are dropped before the exact check.
 PREFILTER_SIGMAS = 5.0
+#: Shingle sets are built this many shingles at a time (bounds the sort keys' memory).
+SET_CHUNK = 1 << 20
 #: Candidate pairs are verified this many at a time (bounds the memory of the sparse products).
 VERIFY_BATCH = 4096
 
@@ -45,29 +49,61 @@ class ShingleSets:
     """
 
     def __init__(self, values: np.ndarray, offsets: np.ndarray, rows: np.ndarray,
-                 n_rows: int) -> None:
+                 n_rows: int, jobs: int = 1) -> None:
         """``values``/``offsets``: the shingles of ``rows`` in any order, repeats included."""
-        columns = (values >> np.uint32(2)).astype(np.int32)
+        self.jobs = jobs
+        parts = thread_map(lambda span: _row_sets(values, offsets, *span),
+                           _spans_of_size(offsets, SET_CHUNK), jobs)
+        indices = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, np.int32)
+        self.sizes = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64)
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(self.sizes, out=indptr[1:])
         self.matrix = sparse.csr_matrix(
-            (np.ones(len(columns), np.int8), columns, offsets), shape=(len(rows), 1 << 30)
+            (np.ones(len(indices), np.int8), indices, indptr), shape=(len(rows), 1 << 30)
         )
-        self.matrix.sum_duplicates()  # sorts each row in C: a set per row
-        self.matrix.data[:] = 1
-        self.sizes = np.diff(self.matrix.indptr)
+        self.matrix.has_canonical_format = True  # sorted, no repeats: built that way
         self.position = np.full(n_rows, -1, dtype=np.int64)
         self.position[rows] = np.arange(len(rows))
 
     def overlaps(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """``|A & B|`` for each pair of rows."""
         out = np.empty(len(left), dtype=np.int64)
-        for s in range(0, len(left), VERIFY_BATCH):
+
+        def count(s: int) -> None:
             a = self.matrix[self.position[left[s : s + VERIFY_BATCH]]]
             b = self.matrix[self.position[right[s : s + VERIFY_BATCH]]]
             out[s : s + VERIFY_BATCH] = np.diff(a.multiply(b).tocsr().indptr)
+
+        thread_map(count, range(0, len(left), VERIFY_BATCH), self.jobs)
         return out
 
     def size_of(self, rows: np.ndarray) -> np.ndarray:
         return self.sizes[self.position[rows]]
+
+
+def _spans_of_size(offsets: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Contiguous row ranges of about ``size`` values each (a row is never split)."""
+    cuts = np.searchsorted(offsets, np.arange(size, offsets[-1], size))
+    bounds = np.unique(np.concatenate(([0], cuts, [len(offsets) - 1])))
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+
+
+def _row_sets(values: np.ndarray, offsets: np.ndarray, lo: int, hi: int
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices (sorted, without repeats) of rows ``lo:hi``, and each row's set size.
+
+    One numpy sort of ``row << 30 | column`` keys (vectorised, and it releases the GIL): ten
+    times faster than scipy's row-by-row ``sort_indices``."""
+    sizes = np.diff(offsets[lo : hi + 1])
+    row = np.repeat(np.arange(hi - lo, dtype=np.uint64) << np.uint64(30), sizes)
+    keys = row | (values[offsets[lo] : offsets[hi]] >> np.uint32(2)).astype(np.uint64)
+    del row
+    keys.sort()
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    keys = keys[first]
+    counts = np.bincount((keys >> np.uint64(30)).astype(np.int64), minlength=hi - lo)
+    return (keys & np.uint64((1 << 30) - 1)).astype(np.int32), counts
 
 
 def required_jaccard(small_bound: np.ndarray, threshold: float) -> np.ndarray:
