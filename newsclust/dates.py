@@ -49,6 +49,8 @@ def _build(match: re.Match[str]) -> dt.date | None:
 
 def find_date(text: str) -> dt.date | None:
     """The first calendar date written anywhere in ``text``, or None."""
+    if "19" not in text and "20" not in text:
+        return None  # every pattern needs a year 19xx or 20xx: most lines end here
     found: list[tuple[int, dt.date]] = []
     for pattern in _PATTERNS:
         for match in pattern.finditer(text):

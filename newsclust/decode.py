@@ -63,6 +63,8 @@ def utf16_without_bom(sample: bytes) -> str | None:
     sample = sample[: len(sample) - len(sample) % 2]
     if len(sample) < 16:  # b"0\x00\xc2\x80" is UTF-8 "0", NUL, U+0080: too short to tell
         return None
+    if b"\x00" not in sample:
+        return None  # both tests below need NULs (a quick answer for nearly every file)
     units = len(sample) / 2
     for encoding, high, low in (
         ("utf-16-le", sample[1::2], sample[0::2]),

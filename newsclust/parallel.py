@@ -6,9 +6,10 @@ number of workers, and results come back in order.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
@@ -65,7 +66,7 @@ def map_hold_finish(
     first: Callable[[Sequence[T]], tuple[S, M]],
     between: Callable[[list[M]], C],
     finish: Callable[[int, S, C], list[R]],
-    parts: Sequence[Sequence[T]],
+    parts: Iterable[Sequence[T]],
     *,
     jobs: int,
 ) -> list[R]:
@@ -79,14 +80,19 @@ def map_hold_finish(
 
     This is how a pass that needs the whole corpus (lines repeated across documents) sits
     between two per-document passes without the documents going back and forth. Workers are
-    started once; with one job, or one chunk, everything runs in this process.
+    started once; with one job, or one chunk, everything runs in this process. ``parts`` may
+    be a generator: chunks go to workers as it makes them.
     """
-    if jobs <= 1 or len(parts) <= 1:
-        held = [first(part) for part in parts]
+    parts = iter(parts)
+    head = list(itertools.islice(parts, 2))
+    if jobs <= 1 or len(head) <= 1:
+        held = [first(part) for part in itertools.chain(head, parts)]
         context = between([message for _, message in held])
         results = [finish(index, state, context) for index, (state, _) in enumerate(held)]
     else:
-        results = _hold_and_finish_on_workers(first, between, finish, parts, jobs)
+        results = _hold_and_finish_on_workers(
+            first, between, finish, itertools.chain(head, parts), jobs
+        )
     return [item for part in results for item in part]
 
 
@@ -94,8 +100,17 @@ def _hold_and_finish_on_workers(first, between, finish, parts, jobs):  # noqa: A
     context_kind = multiprocessing.get_context(_start_method())
     workers = []
     finished = False
+    queue = enumerate(parts)
     try:
-        for _ in range(min(jobs, len(parts))):
+        # First pass: one chunk in flight per worker, so neither side ever blocks sending
+        # while the other is also sending (a pipe holds only so much). A worker is started
+        # for each of the first chunks, up to ``jobs``.
+        received: dict[int, Any] = {}
+        busy = 0
+        while len(workers) < jobs:
+            task = next(queue, None)
+            if task is None:
+                break
             here, there = context_kind.Pipe()
             process = context_kind.Process(
                 target=_worker_loop, args=(there, first, finish), daemon=True
@@ -103,27 +118,21 @@ def _hold_and_finish_on_workers(first, between, finish, parts, jobs):  # noqa: A
             process.start()
             there.close()
             workers.append((process, here))
+            here.send(("chunk", task))
+            busy += 1
         connections = [conn for _, conn in workers]
-
-        # First pass: one chunk in flight per worker, so neither side ever blocks sending
-        # while the other is also sending (a pipe holds only so much).
-        messages: list[Any] = [None] * len(parts)
-        queue = iter(enumerate(parts))
-        busy = 0
-        for conn in connections:
-            busy += _send_next(conn, queue)
         while busy:
             for conn in wait(connections):
                 index, message = _received(conn)
-                messages[index] = message
+                received[index] = message
                 busy -= 1
                 busy += _send_next(conn, queue)
 
-        context = between(messages)
-        del messages
+        count = len(received)
+        context = between([received.pop(index) for index in range(count)])
         for conn in connections:
             conn.send(("finish", context))
-        results: list[Any] = [None] * len(parts)
+        results: list[Any] = [None] * count
         running = list(connections)
         while running:
             for conn in wait(running):

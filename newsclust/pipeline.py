@@ -12,7 +12,7 @@ import hashlib
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -70,10 +70,12 @@ def _load_chunk(items: Sequence[_Work], max_file_bytes: int) -> list[Loaded]:
     return loaded
 
 
-def _load_parts(found: Sequence[InputFile | Skipped], max_file_bytes: int) -> list[list[_Work]]:
+def _load_parts(
+    found: Iterable[InputFile | Skipped], max_file_bytes: int
+) -> Iterator[list[_Work]]:
     """The chunks of loading work: up to LOAD_CHUNK inputs in a row, and each piece of a big
-    JSON Lines file on its own (a piece holds thousands of articles)."""
-    parts: list[list[_Work]] = []
+    JSON Lines file on its own (a piece holds thousands of articles). Lazily, so that workers
+    load the first chunks while the folders are still being walked."""
     run: list[_Work] = []
     for item in found:
         pieces = None
@@ -82,16 +84,15 @@ def _load_parts(found: Sequence[InputFile | Skipped], max_file_bytes: int) -> li
         if pieces is None:
             run.append(item)
             if len(run) == LOAD_CHUNK:
-                parts.append(run)
+                yield run
                 run = []
             continue
         if run:
-            parts.append(run)
+            yield run
             run = []
-        parts.extend([piece] for piece in pieces)
+        yield from ([piece] for piece in pieces)
     if run:
-        parts.append(run)
-    return parts
+        yield run
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,17 +106,24 @@ class _PieceNote:
 
 
 #: What a worker tells the main process about each input of its chunk after loading it: the
-#: Skipped, an article's (id, path, keys of its short lines), or a _PieceNote. The texts stay
-#: in the worker.
-_LoadNote = Skipped | tuple[str, str, set[str]] | _PieceNote
+#: Skipped, an article's (id, path), or a _PieceNote. The texts stay in the worker.
+_LoadNote = Skipped | tuple[str, str] | _PieceNote
+
+
+@dataclass
+class _ChunkNotes:
+    notes: list[_LoadNote] = field(default_factory=list)
+    #: In how many of the chunk's articles each short line occurs.
+    short_lines: Counter[str] = field(default_factory=Counter)
 
 
 def _load_and_normalise(
     items: Sequence[_Work], max_file_bytes: int
-) -> tuple[list[Article], list[_LoadNote]]:
+) -> tuple[list[tuple[Article, str]], _ChunkNotes]:
     """First pass, in a worker: read the chunk's inputs and normalise each article's text."""
-    held: list[Article] = []
-    notes: list[_LoadNote] = []
+    held: list[tuple[Article, str]] = []
+    chunk = _ChunkNotes()
+    notes = chunk.notes
     for work in items:
         loaded = _load_chunk([work], max_file_bytes)
         for item in loaded:
@@ -123,11 +131,12 @@ def _load_and_normalise(
                 notes.append(item)
                 continue
             text = normalise_text(item.text)
-            held.append(dataclasses.replace(item, text=text))
-            notes.append((item.id, item.path, short_line_keys(text)))
+            held.append((item, text))  # most often the very same string: nothing to normalise
+            notes.append((item.id, item.path))
+            chunk.short_lines.update(short_line_keys(text))
         if isinstance(work, JsonlPiece):
             notes.append(_PieceNote(work.item.display, len(loaded), work.last))
-    return held, notes
+    return held, chunk
 
 
 @dataclass(frozen=True)
@@ -147,15 +156,16 @@ class _CorpusPass:
     skipped: list[Skipped] = field(default_factory=list)
     articles: int = 0
 
-    def __call__(self, notes_by_chunk: list[list[_LoadNote]]) -> _CleanContext:
+    def __call__(self, notes_by_chunk: list[_ChunkNotes]) -> _CleanContext:
         counts: Counter[str] = Counter()
         places: list[tuple[int, int]] = []
         ids: list[str] = []
         paths: list[str] = []
         file_items = 0  # items the pieces of the current big JSON Lines file gave so far
-        for chunk, notes in enumerate(notes_by_chunk):
+        for chunk, chunk_notes in enumerate(notes_by_chunk):
+            counts.update(chunk_notes.short_lines)
             position = 0
-            for note in notes:
+            for note in chunk_notes.notes:
                 if isinstance(note, Skipped):
                     self.skipped.append(note)
                 elif isinstance(note, _PieceNote):
@@ -165,8 +175,7 @@ class _CorpusPass:
                             self.skipped.append(Skipped(note.display, EMPTY_JSONL))
                         file_items = 0
                 else:
-                    article_id, path, keys = note
-                    counts.update(keys)
+                    article_id, path = note
                     places.append((chunk, position))
                     ids.append(article_id)
                     paths.append(path)
@@ -180,14 +189,16 @@ class _CorpusPass:
         return _CleanContext(frequent_keys(counts, len(ids)), renames)
 
 
-def _clean_held(chunk: int, held: list[Article], context: _CleanContext) -> list[Loaded]:
+def _clean_held(
+    chunk: int, held: list[tuple[Article, str]], context: _CleanContext
+) -> list[Loaded]:
     """Second pass, in the worker that loaded the chunk."""
     results: list[Loaded] = []
-    for position, article in enumerate(held):
+    for position, (article, text) in enumerate(held):
         new_id = context.renames.get((chunk, position))
         if new_id is not None:
             article = _with_id(article, new_id)
-        results.append(clean_article(article, article.text, context.repeated))
+        results.append(clean_article(article, text, context.repeated))
     return results
 
 
@@ -197,16 +208,21 @@ def load_articles(
     """Load and clean every input: the articles, and the inputs that gave none.
 
     One pass of workers reads and normalises the files and keeps the texts; only each
-    article's id and the keys of its short lines come back, to find the lines repeated across
+    article's id and the counts of short lines come back, to find the lines repeated across
     the corpus; then the same workers clean what they hold, and only cleaned articles travel.
     """
     max_file_bytes = int(settings.max_file_mb * 1_000_000)
-    progress("load", 0, 0)
-    found = list(discover(paths))
-    progress("load", 0, len(found))
+    progress("load", 0, 0)  # the number of inputs is known once the folders are walked
+    found: list[InputFile | Skipped] = []
+
+    def walked() -> Iterator[InputFile | Skipped]:
+        for item in discover(paths):
+            found.append(item)
+            yield item
+
     corpus = _CorpusPass()
 
-    def between(notes_by_chunk: list[list[_LoadNote]]) -> _CleanContext:
+    def between(notes_by_chunk: list[_ChunkNotes]) -> _CleanContext:
         context = corpus(notes_by_chunk)
         progress("load", len(found), len(found))
         progress("clean", 0, corpus.articles)
@@ -216,7 +232,7 @@ def load_articles(
         partial(_load_and_normalise, max_file_bytes=max_file_bytes),
         between,
         _clean_held,
-        _load_parts(found, max_file_bytes),
+        _load_parts(walked(), max_file_bytes),
         jobs=settings.effective_jobs,
     )
     cleaned = [item for item in results if isinstance(item, Article)]
