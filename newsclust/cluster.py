@@ -64,6 +64,7 @@ from sklearn.feature_extraction.text import (
 
 from newsclust.entities import extract_dates, extract_entities
 from newsclust.models import Article
+from newsclust.parallel import map_chunks
 
 __all__ = ["Analysis", "Component", "Explanation", "StoryClusterer"]
 
@@ -342,6 +343,63 @@ def _transform(vectorizer, docs: list) -> sp.csr_matrix:
 _TOKEN = r"(?u)\b[^\W\d_][^\W_]+\b"
 
 
+def _word_counter(**params) -> CountVectorizer:
+    return CountVectorizer(lowercase=False, token_pattern=_TOKEN, dtype=np.float32, **params)
+
+
+#: Texts per word-counting task: the count is exact whatever the chunks, this only balances.
+COUNT_CHUNK = 4096
+
+_count_texts: Sequence[str] = ()
+
+
+def _share_texts(texts: Sequence[str]) -> None:
+    global _count_texts
+    _count_texts = texts
+
+
+def _count_chunk(spans: Sequence[tuple[int, int]]) -> list[tuple[np.ndarray, sp.csr_matrix]]:
+    """Case-sensitive word counts of the shared texts in each span, on its own vocabulary."""
+    out = []
+    for start, end in spans:
+        counter = _word_counter()
+        try:
+            counts = counter.fit_transform(_count_texts[start:end]).tocsr()
+        except ValueError:  # no word in these texts
+            out.append((np.array([], dtype=object), sp.csr_matrix((end - start, 0),
+                                                                   dtype=np.float32)))
+            continue
+        out.append((counter.get_feature_names_out(), counts))
+    return out
+
+
+def _count_words(texts: Sequence[str], jobs: int) -> tuple[np.ndarray, sp.csr_matrix]:
+    """(vocabulary in sorted order, documents x words counts): what CountVectorizer's
+    fit_transform gives, counted on ``jobs`` processes.
+
+    Each chunk of texts is counted on its own vocabulary where the texts already are (workers
+    forked after the texts exist read them from shared memory); only the counts come back and
+    are put on the union vocabulary here. Counting was the largest part of clustering done in
+    one process only.
+    """
+    spans = [(start, min(start + COUNT_CHUNK, len(texts)))
+             for start in range(0, len(texts), COUNT_CHUNK)]
+    try:
+        parts = map_chunks(_count_chunk, spans, jobs=jobs, chunk_size=1,
+                           initializer=_share_texts, initargs=(texts,))
+    finally:
+        _share_texts(())
+    if not parts:
+        return np.array([], dtype=object), sp.csr_matrix((0, 0), dtype=np.float32)
+    words = np.unique(np.concatenate([vocabulary for vocabulary, _ in parts]))
+    blocks = [
+        sp.csr_matrix((counts.data, np.searchsorted(words, vocabulary)[counts.indices],
+                       counts.indptr), shape=(counts.shape[0], len(words)))
+        for vocabulary, counts in parts
+    ]
+    return words, sp.vstack(blocks, format="csr", dtype=np.float32)
+
+
 class _TextView:
     """Lower-cased TF-IDF of the cleaned texts, counted case-sensitively once.
 
@@ -349,15 +407,14 @@ class _TextView:
     in lower case: what tells a name ("Holmes") from a capitalised common word ("Teen").
     """
 
-    def fit_transform(self, texts: list[str], max_df: float) -> sp.csr_matrix:
-        self.counter = CountVectorizer(lowercase=False, token_pattern=_TOKEN, dtype=np.float32)
+    def fit_transform(self, texts: list[str], max_df: float, jobs: int = 1) -> sp.csr_matrix:
         self.lower_df: dict[str, int] = {}
-        try:
-            counts = self.counter.fit_transform(texts).tocsr()
-        except ValueError:  # no document has a single word
+        words, counts = _count_words(texts, jobs)
+        if not len(words):  # no document has a single word
             self.counter = None
             return self.transform(texts)
-        words = self.counter.get_feature_names_out()
+        # The fitted vocabulary, for transform (explain, and articles added later).
+        self.counter = _word_counter(vocabulary={w: i for i, w in enumerate(words)})
         df = np.bincount(counts.indices, minlength=len(words))
         self.lower_df = {w: int(c) for w, c in zip(words, df, strict=True) if w.islower()}
         lower, column = np.unique([w.lower() for w in words], return_inverse=True)
@@ -680,7 +737,8 @@ class StoryClusterer:
             # "More than half the corpus" is evidence of a stop word only in a corpus of some
             # size; in a handful of documents a shared word is shared content.
             self.text_view_ = _TextView()
-            text = self.text_view_.fit_transform(texts, 0.5 if len(texts) >= 20 else 1.0)
+            text = self.text_view_.fit_transform(texts, 0.5 if len(texts) >= 20 else 1.0,
+                                                 self.jobs)
             self.common_words_ = _common_words(analysed, self.text_view_.lower_df)
         else:
             text = self.text_view_.transform(texts)

@@ -245,3 +245,17 @@ def test_worker_processes_give_the_same_stories():
             f"is {rng.randint(18, 70)}.", title=f"{town} shooting", date=D(2016, 1, 1 + i % 28),
         ))
     assert StoryClusterer(jobs=2).fit(articles).labels_ == StoryClusterer().fit(articles).labels_
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_word_counts_in_chunks_equal_one_count_vectorizer(monkeypatch, jobs):
+    from newsclust import cluster
+
+    monkeypatch.setattr(cluster, "COUNT_CHUNK", 3)
+    texts = ["Holmes met the mayor", "", "12 34", "holmes and HOLMES", "Über straße",
+             "the mayor, again", "zebra", "", "Ärger über Holmes"]
+    reference = cluster._word_counter().fit(texts)
+    words, counts = cluster._count_words(texts, jobs)
+    assert list(words) == list(reference.get_feature_names_out())
+    assert (counts != reference.transform(texts)).nnz == 0
+    assert counts.dtype == np.float32
