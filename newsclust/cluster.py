@@ -48,7 +48,7 @@ import logging
 import math
 import re
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -129,26 +129,41 @@ def _title_segments(title: str | None) -> list[str]:
     return [s for s in _TITLE_SPLIT.split(title or "") if s.strip()]
 
 
-def _repeated_chrome(docs: list[set[str]], days: np.ndarray, min_docs: int, min_span: int):
-    """Strings occurring in >= min_docs documents spread over more than min_span days.
+def _key_hash(key: str) -> int:
+    """A 64-bit digest of a line key. Line keys travel between processes and are counted over
+    the whole corpus as digests: a fraction of the memory and pickling of the strings.
+    (``hash()`` would be faster but is salted per interpreter.) Two keys share a digest with a
+    probability of about 1e-12 per pair of distinct lines."""
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
 
-    Without dates, syndication cannot be told from chrome by time, so a string is chrome when
-    it occurs in twice as many documents: the few copies of one report that survive
-    deduplication stay content, a site's template (repeated on every page) does not.
+
+def _repeated_chrome(docs: Sequence[np.ndarray], days: np.ndarray, min_docs: int,
+                     min_span: int) -> frozenset[int]:
+    """Keys occurring in >= min_docs documents spread over more than min_span days.
+
+    ``docs`` holds each document's distinct keys. Without dates, syndication cannot be told
+    from chrome by time, so a key is chrome when it occurs in twice as many documents: the few
+    copies of one report that survive deduplication stay content, a site's template
+    (repeated on every page) does not.
     """
-    where: dict[str, list[int]] = defaultdict(list)
-    for i, items in enumerate(docs):
-        for item in items:
-            where[item].append(i)
-    chrome = set()
-    for item, idx in where.items():
-        if len(idx) < min_docs:
-            continue
-        d = days[idx]
-        d = d[d != _NO_DATE]
-        if (len(d) and int(d.max() - d.min()) > min_span) or len(idx) >= 2 * min_docs:
-            chrome.add(item)
-    return chrome
+    if not docs:
+        return frozenset()
+    keys = np.concatenate(docs)
+    owner = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
+    order = np.argsort(keys, kind="stable")
+    keys, owner = keys[order], owner[order]
+    if not len(keys):
+        return frozenset()
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    n_docs = np.diff(np.r_[starts, len(keys)])
+    day = days[owner].astype(np.float64)
+    dated = day != _NO_DATE
+    first = np.minimum.reduceat(np.where(dated, day, np.inf), starts)
+    last = np.maximum.reduceat(np.where(dated, day, -np.inf), starts)
+    spread = np.isfinite(first) & (last - first > min_span)
+    chrome = (n_docs >= min_docs) & (spread | (n_docs >= 2 * min_docs))
+    return frozenset(keys[starts[chrome]].tolist())
 
 
 # --------------------------------------------------------------------------- entities
@@ -184,18 +199,20 @@ ENTITY_CHARS = 20_000
 # Module-level functions so that worker processes can run them (``jobs`` > 1).
 
 
-def _chrome_keys(doc: tuple[str | None, str]) -> set[str]:
-    """Every key by which a line or title segment of the document could be chrome."""
+def _chrome_keys(doc: tuple[str | None, str]) -> np.ndarray:
+    """Every key (as :func:`_key_hash`) by which a line or title segment of the document could
+    be chrome, each once."""
     title, text = doc
     lines = _title_segments(title) + [line for line in text.splitlines() if line.strip()]
-    return {k for line in lines for k in _line_keys(line)}
+    return np.unique(np.fromiter((_key_hash(k) for line in lines for k in _line_keys(line)),
+                                 dtype=np.int64))
 
 
-def _strip_chrome(title: str | None, text: str, chrome: frozenset[str]) -> str:
+def _strip_chrome(title: str | None, text: str, chrome: frozenset[int]) -> str:
     """Title segments and body lines that are not chrome: "title.\nbody"."""
 
     def keep(line: str) -> bool:
-        return not any(k in chrome for k in _line_keys(line))
+        return not chrome or not any(_key_hash(k) in chrome for k in _line_keys(line))
 
     head = " - ".join(s for s in _title_segments(title) if keep(s))
     body = "\n".join(line for line in text.splitlines() if line.strip() and keep(line))
@@ -218,16 +235,16 @@ def _text_dates(text: str, date: dt.date | None, back_weight: float) -> list[tup
     return [(d.toordinal(), found[d]) for d in near[: MAX_DATES - 1]]
 
 
-_worker_chrome: frozenset[str] = frozenset()
+_worker_chrome: frozenset[int] = frozenset()
 
 
-def _use_chrome(chrome: frozenset[str]) -> None:
+def _use_chrome(chrome: frozenset[int]) -> None:
     """Worker-process initializer: the corpus chrome, sent once per worker."""
     global _worker_chrome
     _worker_chrome = chrome
 
 
-def _analyse(doc: tuple, chrome: frozenset[str] | None = None) -> tuple[str, list, list]:
+def _analyse(doc: tuple, chrome: frozenset[int] | None = None) -> tuple[str, list, list]:
     """Cleaned text, entity mentions and text dates of one (title, text, date, back_weight)."""
     title, text, date, back_weight = doc
     text = _strip_chrome(title, text, _worker_chrome if chrome is None else chrome)
@@ -279,7 +296,7 @@ def _analysis_key(text: str, date: dt.date | None, back_weight: float) -> str:
     return digest.hexdigest()
 
 
-def _map(fn, items: list, jobs: int, chrome: frozenset[str] | None = None,
+def _map(fn, items: list, jobs: int, chrome: frozenset[int] | None = None,
          keep: Callable = lambda result: result) -> list:
     """``[keep(fn(item)) ...]``, in ``jobs`` worker processes when that pays off (``keep``
     runs here, on each result as it arrives)."""
@@ -715,13 +732,11 @@ class StoryClusterer:
         self.analysed_ = len(todo)
         return [(t, list(f.mentions), list(f.dates)) for t, f in zip(texts, found, strict=True)]
 
-    def _fit_chrome(self, articles: Sequence[Article]) -> frozenset[str]:
+    def _fit_chrome(self, articles: Sequence[Article]) -> frozenset[int]:
         """Lines and title segments repeated across the corpus over time: template chrome."""
         days = np.array([a.date.toordinal() if a.date else _NO_DATE for a in articles])
         keys = _map(_chrome_keys, [(a.title, a.text) for a in articles], self.jobs)
-        chrome = frozenset(_repeated_chrome(
-            keys, days, self.boilerplate_min_docs, self.boilerplate_days
-        ))
+        chrome = _repeated_chrome(keys, days, self.boilerplate_min_docs, self.boilerplate_days)
         logger.debug("%d repeated chrome lines", len(chrome))
         return chrome
 

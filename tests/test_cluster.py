@@ -259,3 +259,21 @@ def test_word_counts_in_chunks_equal_one_count_vectorizer(monkeypatch, jobs):
     assert list(words) == list(reference.get_feature_names_out())
     assert (counts != reference.transform(texts)).nnz == 0
     assert counts.dtype == np.float32
+
+
+def test_repeated_chrome_needs_enough_documents_spread_over_time():
+    from newsclust.cluster import _NO_DATE, _repeated_chrome
+
+    spread, same_day, everywhere, rare = 11, 22, 33, 44
+    docs = [np.array(keys, dtype=np.int64) for keys in (
+        [spread, same_day, everywhere, rare], [spread, same_day, everywhere],
+        [spread, same_day, everywhere], [everywhere], [everywhere], [everywhere], [])]
+    days = np.array([100, 100, 150, _NO_DATE, _NO_DATE, _NO_DATE, 120])
+    days_same = days.copy()
+    days_same[:3] = 100
+    # Three documents over 50 days: chrome; the same line on one day: syndication, not chrome,
+    # unless it is on twice as many documents.
+    assert _repeated_chrome(docs, days, 3, 30) == {spread, same_day, everywhere}
+    assert _repeated_chrome(docs, days_same, 3, 30) == {everywhere}
+    assert _repeated_chrome(docs, days, 7, 30) == frozenset()
+    assert _repeated_chrome([], days[:0], 3, 30) == frozenset()
