@@ -105,3 +105,26 @@ def test_line_ends_split_between_blocks_count_once(tmp_path, monkeypatch):
         path.write_bytes(("\r\n".join(record(n) for n in range(6)) + "\r\n").encode())
         articles, skipped = read(path)
         assert [a.path for a in articles] == [f"{path}:{n}" for n in range(1, 7)], size
+
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def test_chunks_on_worker_processes_give_what_one_process_gives(tmp_path, monkeypatch):
+    # Small chunks and pieces, so that the samples (bad files included) and a big feed with
+    # an id used twice and a line repeated across articles spread over several workers.
+    monkeypatch.setattr("newsclust.pipeline.LOAD_CHUNK", 3)
+    monkeypatch.setattr(load, "JSONL_PIECE_BYTES", 300)
+    furniture = "Join the conversation at the Tilburg Courier"
+    lines = [
+        json.dumps({"id": f"r{n % 7}", "text": f"{TEXT}\n{furniture}\nStory number {n}."})
+        for n in range(40)
+    ]
+    (tmp_path / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    inputs = [SAMPLES, tmp_path]
+    one = load_articles(inputs, Settings(jobs=1))
+    assert load_articles(inputs, Settings(jobs=2)) == one
+    assert load_articles(inputs, Settings(jobs=3)) == one
+    feed = [a for a in one[0] if a.path.startswith(str(tmp_path))]
+    assert len(feed) == 40 and len({a.id for a in feed}) == 40
+    assert all(furniture not in a.text for a in feed)  # repeated across the corpus: removed
