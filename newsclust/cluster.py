@@ -39,6 +39,7 @@ alone is similar enough (it rarely is, so most stay alone, which is the safe fai
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import hashlib
@@ -62,7 +63,7 @@ from sklearn.feature_extraction.text import (
     TfidfVectorizer,
 )
 
-from newsclust.entities import extract_dates, extract_entities
+from newsclust.entities import extract_dates, extract_entities_at
 from newsclust.models import Article
 from newsclust.parallel import map_chunks
 
@@ -175,18 +176,24 @@ def _entity_terms(text: str) -> list[tuple[str, str, str]]:
     so a later "Holmes" still matches; numbers give their typed key ("age:13"). The surface is
     the lower-cased word behind a one-word term, for the common-word filter ("" = never drop).
     """
+    return [(term, surface, display) for term, surface, display, _ in _entity_terms_at(text)]
+
+
+def _entity_terms_at(text: str) -> list[tuple[str, str, str, int]]:
+    """:func:`_entity_terms`, each with the offset of the entity it comes from."""
     out = []
-    for ent in extract_entities(text):
+    for at, ent in extract_entities_at(text):
         if ent.kind == "number" or ":" in ent.key:
-            out.append((ent.key, "", ent.key.replace(":", " ")))  # "age 23", "block 1400"
+            out.append((ent.key, "", ent.key.replace(":", " "), at))  # "age 23", "block 1400"
             continue
         words = ent.text.split()
         keys = ent.key.split()
         single = len(keys) == 1
         out.append((("w:" + ent.key) if single else ent.key,
-                    ent.text.lower() if single else "", ent.text))
+                    ent.text.lower() if single else "", ent.text, at))
         if not single and len(keys) == len(words):
-            out += [("w:" + key, word.lower(), word) for word, key in zip(words, keys, strict=True)]
+            out += [("w:" + key, word.lower(), word, at)
+                    for word, key in zip(words, keys, strict=True)]
     return out
 
 
@@ -219,6 +226,30 @@ def _strip_chrome(title: str | None, text: str, chrome: frozenset[int]) -> str:
     return head + ".\n" + body if head else body
 
 
+def _units(title: str | None, text: str) -> tuple[list[str], list[str]]:
+    """What the chrome filter keeps or drops whole: title segments, non-empty body lines."""
+    return _title_segments(title), [line for line in text.splitlines() if line.strip()]
+
+
+def _join_units(segments: list[str], lines: list[str]) -> str:
+    """The text :func:`_strip_chrome` makes of the units it keeps."""
+    head, body = " - ".join(segments), "\n".join(lines)
+    return head + ".\n" + body if head else body
+
+
+def _unit_starts(segments: list[str], lines: list[str]) -> list[int]:
+    """Offset of each unit in ``_join_units(segments, lines)``."""
+    starts, at = [], 0
+    for segment in segments:
+        starts.append(at)
+        at += len(segment) + 3  # " - "
+    at = at - 3 + 2 if segments else 0  # the head ends with ".\n"
+    for line in lines:
+        starts.append(at)
+        at += len(line) + 1
+    return starts
+
+
 def _text_dates(text: str, date: dt.date | None, back_weight: float) -> list[tuple[int, float]]:
     """Dates written in the text (not after publication, not the publication date itself) as
     (day number, trust): 1 in the first half of the text, ``back_weight`` in the second half.
@@ -248,29 +279,22 @@ def _analyse(doc: tuple, chrome: frozenset[int] | None = None) -> tuple[str, lis
     """Cleaned text, entity mentions and text dates of one (title, text, date, back_weight)."""
     title, text, date, back_weight = doc
     text = _strip_chrome(title, text, _worker_chrome if chrome is None else chrome)
-    return (text, *_analyse_clean((text, date, back_weight)))
-
-
-def _analyse_clean(doc: tuple) -> tuple[list, list]:
-    """Entity mentions and text dates of one chrome-free (text, date, back_weight)."""
-    text, date, back_weight = doc
-    return _entity_terms(text[:ENTITY_CHARS]), _text_dates(text, date, back_weight)
+    return text, _entity_terms(text[:ENTITY_CHARS]), _text_dates(text, date, back_weight)
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """The per-article part of the features (the slow part: entity and date extraction),
-    for callers that keep it between fits (``newsclust update`` stores it).
+    """The slow, per-article part of the features (entity extraction), for callers that keep
+    it between fits (``newsclust update`` stores it), independent of the corpus chrome.
 
-    ``key`` identifies what was analysed: the article's text as left by the corpus chrome
-    filter, its date, the trust in back-of-text dates, and the code that analyses. A fit uses
-    a supplied analysis only when its key matches, so a stale one (other chrome lines
-    stripped, another version of the extractor) is recomputed, never used.
+    The article is analysed whole (every title segment and body line); each mention records
+    the unit (title segment, then non-empty line, in order) it comes from, so a fit drops the
+    mentions of the units its chrome filter drops. ``key`` identifies the title and text and
+    the code that analysed them: a fit uses a supplied analysis only when its key matches.
     """
 
     key: str
-    mentions: tuple[tuple[str, str, str], ...]  # (term, surface word, display text)
-    dates: tuple[tuple[int, float], ...]  # (day number, trust)
+    mentions: tuple[tuple[str, str, str, int], ...]  # (term, surface word, display, unit)
 
 
 @functools.cache
@@ -278,10 +302,10 @@ def _analysis_code() -> bytes:
     """A digest of the code an analysis depends on: any edit there changes every key."""
     from newsclust import entities
 
-    parts = [repr((ENTITY_CHARS, MAX_DATES))]
+    parts = [repr(ENTITY_CHARS)]
     try:
-        parts += [inspect.getsource(entities), inspect.getsource(_entity_terms),
-                  inspect.getsource(_text_dates)]
+        parts += [inspect.getsource(f) for f in (
+            entities, _entity_terms_at, _units, _join_units, _unit_starts, _analyse_units)]
     except (OSError, TypeError):  # no sources (a frozen build): trust the version number
         from newsclust import __version__
 
@@ -289,11 +313,57 @@ def _analysis_code() -> bytes:
     return hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=16).digest()
 
 
-def _analysis_key(text: str, date: dt.date | None, back_weight: float) -> str:
+def _analysis_key(title: str | None, text: str) -> str:
     digest = hashlib.blake2b(_analysis_code(), digest_size=16)
-    digest.update(f"{date}|{back_weight!r}|".encode())
+    digest.update(f"{len(title or '')}|{title or ''}|".encode("utf-8", "surrogatepass"))
     digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
+
+
+def _analyse_units(doc: tuple[str | None, str]) -> Analysis:
+    """The Analysis of one (title, text): mentions of the whole text, by unit."""
+    title, text = doc
+    segments, lines = _units(title, text)
+    starts = _unit_starts(segments, lines)
+    whole = _join_units(segments, lines)
+    mentions = tuple((term, surface, display, bisect.bisect_right(starts, at) - 1)
+                     for term, surface, display, at in _entity_terms_at(whole[:ENTITY_CHARS]))
+    return Analysis(_analysis_key(title, text), mentions)
+
+
+def _unit_work(
+    doc: tuple[str | None, str, str | None],
+) -> tuple[list[list[int]], Analysis | None]:
+    """For a fit with kept analyses, one pass over one (title, text, key of its kept analysis
+    or None): the chrome keys of each unit (as :func:`_key_hash`), and the article's Analysis when the kept one
+    does not match (else None)."""
+    title, text, kept_key = doc
+    segments, lines = _units(title, text)
+    unit_keys = [[_key_hash(k) for k in _line_keys(u)] for u in segments + lines]
+    fresh = None if kept_key == _analysis_key(title, text) else _analyse_units((title, text))
+    return unit_keys, fresh
+
+
+def _apply_chrome(article: Article, analysis: Analysis, keep: list[bool],
+                  back_weight: float) -> tuple[str, list, list]:
+    """(cleaned text, mentions, text dates) from a kept analysis, ``keep`` saying which units
+    the chrome filter keeps.
+
+    The mentions of dropped units are dropped. Not quite a fresh analysis of the cleaned
+    text when units are dropped: the extractor saw them as context (its lower-case word list,
+    surnames named in full elsewhere, the 20,000-character cut). Text dates are read again
+    (cheap), since which half of the text a date sits in depends on what was dropped.
+    """
+    segments, lines = _units(article.title, article.text)
+    if all(keep):
+        text = _join_units(segments, lines)
+        mentions = [m[:3] for m in analysis.mentions]
+    else:
+        k = len(segments)
+        text = _join_units([u for u, ok in zip(segments, keep[:k], strict=True) if ok],
+                           [u for u, ok in zip(lines, keep[k:], strict=True) if ok])
+        mentions = [m[:3] for m in analysis.mentions if keep[m[3]]]
+    return text, mentions, _text_dates(text, article.date, back_weight)
 
 
 def _map(fn, items: list, jobs: int, chrome: frozenset[int] | None = None,
@@ -708,34 +778,34 @@ class StoryClusterer:
 
     # ----------------------------------------------------------------- features
 
-    def _analyse_articles(self, articles: Sequence[Article],
-                 known: Mapping[str, Analysis] | None) -> list[tuple[str, list, list]]:
-        """(cleaned text, entity mentions, text dates) of each article.
+    def _analyse_with_kept(self, articles: Sequence[Article],
+                           known: Mapping[str, Analysis]) -> list[tuple[str, list, list]]:
+        """(cleaned text, entity mentions, text dates) of each article for a fit, analysing
+        only articles without a matching kept analysis (whole, then filtered by the chrome
+        lines of this fit). Sets ``chrome_``, ``analyses_`` (every article's) and
+        ``analysed_`` (how many were made here)."""
+        found = [known.get(a.id) for a in articles]
+        work = _map(_unit_work, [(a.title, a.text, f.key if f else None)
+                                 for a, f in zip(articles, found, strict=True)], self.jobs)
+        self.chrome_ = chrome = self._fit_chrome(articles, [
+            np.unique(np.fromiter((k for keys in unit_keys for k in keys), dtype=np.int64))
+            for unit_keys, _ in work])
+        self.analyses_, self.analysed_, out = {}, 0, []
+        for a, kept, (unit_keys, fresh) in zip(articles, found, work, strict=True):
+            analysis = fresh or kept
+            self.analysed_ += fresh is not None
+            self.analyses_[a.id] = analysis
+            keep = [not any(k in chrome for k in keys) for keys in unit_keys]
+            out.append(_apply_chrome(a, analysis, keep, self.text_date_weight))
+        return out
 
-        With ``known`` (article id -> Analysis), only articles without a matching analysis are
-        analysed, and ``analyses_`` keeps the analysis of every article for the caller.
-        """
-        weight = self.text_date_weight
-        if known is None:
-            docs = [(a.title, a.text, a.date, weight) for a in articles]
-            return _map(_analyse, docs, self.jobs, self.chrome_, keep=_SharedMentions())
-        texts = [_strip_chrome(a.title, a.text, self.chrome_) for a in articles]
-        keys = [_analysis_key(t, a.date, weight) for t, a in zip(texts, articles, strict=True)]
-        found: list[Analysis | None] = [known.get(a.id) for a in articles]
-        todo = [i for i, (f, k) in enumerate(zip(found, keys, strict=True))
-                if f is None or f.key != k]
-        fresh = _map(_analyse_clean, [(texts[i], articles[i].date, weight) for i in todo],
-                     self.jobs, keep=_SharedMentions())
-        for i, (mentions, dates) in zip(todo, fresh, strict=True):
-            found[i] = Analysis(keys[i], tuple(mentions), tuple(dates))
-        self.analyses_ = {a.id: f for a, f in zip(articles, found, strict=True)}
-        self.analysed_ = len(todo)
-        return [(t, list(f.mentions), list(f.dates)) for t, f in zip(texts, found, strict=True)]
-
-    def _fit_chrome(self, articles: Sequence[Article]) -> frozenset[int]:
-        """Lines and title segments repeated across the corpus over time: template chrome."""
+    def _fit_chrome(self, articles: Sequence[Article],
+                    keys: list[np.ndarray] | None = None) -> frozenset[int]:
+        """Lines and title segments repeated across the corpus over time: template chrome.
+        (``keys``: each article's chrome keys, when already known.)"""
         days = np.array([a.date.toordinal() if a.date else _NO_DATE for a in articles])
-        keys = _map(_chrome_keys, [(a.title, a.text) for a in articles], self.jobs)
+        if keys is None:
+            keys = _map(_chrome_keys, [(a.title, a.text) for a in articles], self.jobs)
         chrome = _repeated_chrome(keys, days, self.boilerplate_min_docs, self.boilerplate_days)
         logger.debug("%d repeated chrome lines", len(chrome))
         return chrome
@@ -744,9 +814,13 @@ class StoryClusterer:
                    known: Mapping[str, Analysis] | None = None) -> _Features:
         # Big intermediates (every line's keys, the cleaned texts, every mention) are dropped
         # as soon as they are used: at 100,000 articles each is hundreds of MB.
-        if fitting:
-            self.chrome_ = self._fit_chrome(articles)
-        analysed = self._analyse_articles(articles, known)
+        if known is not None:  # fitting with kept analyses
+            analysed = self._analyse_with_kept(articles, known)
+        else:
+            if fitting:
+                self.chrome_ = self._fit_chrome(articles)
+            docs = [(a.title, a.text, a.date, self.text_date_weight) for a in articles]
+            analysed = _map(_analyse, docs, self.jobs, self.chrome_, keep=_SharedMentions())
         texts = [text for text, _, _ in analysed]
         if fitting:
             # "More than half the corpus" is evidence of a stop word only in a corpus of some

@@ -7,7 +7,7 @@ Public interface (stable; the clusterer and the summarizer both use it):
   (``name_key`` for names; ``"age:23"``, ``"money:2.5 billion"``, ``"block:1400"``,
   ``"num:6000"`` for numbers; ``"route:10"`` for a numbered road, kind ``"place"``).
 - :func:`extract_entities` ``(text) -> list[Entity]`` in order of appearance (repeats kept, so a
-  caller can count mentions).
+  caller can count mentions); :func:`extract_entities_at` gives each one's offset too.
 - :func:`name_key` ``(name) -> str``: accents folded, lower case, transliteration variants folded.
 - :func:`same_name` ``(a, b) -> bool``: equal keys, or the same number of words with every word
   equal or (for words of 5+ letters with the same first letter) one edit apart.
@@ -28,7 +28,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Entity", "extract_dates", "extract_entities", "name_key", "same_name"]
+__all__ = ["Entity", "extract_dates", "extract_entities", "extract_entities_at", "name_key",
+           "same_name"]
 
 KINDS = ("person", "place", "org", "number", "other")
 
@@ -490,12 +491,17 @@ def extract_entities(text: str) -> list[Entity]:
     person/place/org/other. Numbers: ages ("23-year-old", "John Smith, 23,"), money, "1400
     block of", route numbers and other numbers of 3+ digits (not years).
     """
+    return [e for _, e in extract_entities_at(text)]
+
+
+def extract_entities_at(text: str) -> list[tuple[int, Entity]]:
+    """:func:`extract_entities` with the offset in ``text`` at which each entity starts."""
     if not text:
         return []
-    text = text.translate(_QUOTES)
+    text = text.translate(_QUOTES)  # one character for one: the offsets stay valid
     found = _name_entities(text) + _number_entities(text)
     found.sort(key=lambda item: item[0])
-    return [e for _, e in found]
+    return found
 
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})

@@ -41,6 +41,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +52,15 @@ from .discover import InputFile, discover
 from .errors import InputError
 from .load import load_file
 from .models import Article, Report, Skipped, Story, SummarySentence
-from .pipeline import build_story, chronological, make_clusterer, story_layout, unique_ids
+from .parallel import map_chunks
+from .pipeline import (
+    SUMMARIZE_CHUNK,
+    build_story,
+    chronological,
+    make_clusterer,
+    story_layout,
+    unique_ids,
+)
 from .settings import Settings
 from .store import FileRecord, StoredArticle, StoredStory, StoreError, StoryStore
 
@@ -439,18 +448,15 @@ def _lexical_neighbours(store: StoryStore, articles: Sequence[Article]) -> list[
 
 
 def _encode_analyses(analyses: dict[str, Analysis]) -> list[tuple[str, str, bytes]]:
-    """(article id, key, compressed JSON of mentions and dates), in id order."""
+    """(article id, key, compressed JSON of the mentions), in id order."""
     return [(aid, an.key, zlib.compress(json.dumps(
-        [an.mentions, an.dates], ensure_ascii=False, separators=(",", ":")).encode("utf-8")))
+        an.mentions, ensure_ascii=False, separators=(",", ":")).encode("utf-8")))
         for aid, an in sorted(analyses.items())]
 
 
 def _decode_analyses(rows: dict[str, tuple[str, bytes]]) -> dict[str, Analysis]:
-    out = {}
-    for aid, (key, data) in rows.items():
-        mentions, dates = json.loads(zlib.decompress(data))
-        out[aid] = Analysis(key, tuple(map(tuple, mentions)), tuple(map(tuple, dates)))
-    return out
+    return {aid: Analysis(key, tuple(map(tuple, json.loads(zlib.decompress(data)))))
+            for aid, (key, data) in rows.items()}
 
 
 def story_order(story: Story) -> tuple:
@@ -515,6 +521,12 @@ def _stable_ids(clusters: list[list[str]], story_of: dict[str, str],
             ids[index] = _fresh_id([members[a] for a in cluster], taken)
             taken.add(ids[index])
     return [sid for sid in ids if sid is not None]
+
+
+def _build_stories(tasks: Sequence[tuple[list[Article], dict[str, list[Article]]]],
+                   settings: Settings) -> list[Story]:
+    """Summarised stories of (canonical articles, their copies) tasks (a worker's chunk)."""
+    return [build_story(leaders, copies, settings) for leaders, copies in tasks]
 
 
 def story_from_stored(stored: StoredStory, members: Sequence[StoredArticle]) -> Story:
@@ -694,19 +706,25 @@ class _Update:
         t = time.perf_counter()
         changed = plan.changed_stories()
         self.progress("summarize", 0, len(changed))
-        for done, sid in enumerate(changed, start=1):
+        tasks = []
+        for sid in changed:
             ids = plan.clusters[sid]
             leaders = [plan.members[a] for a in ids if plan.canonical_of.get(a) is None]
             copies_of: dict[str, list[Article]] = defaultdict(list)
             for aid in ids:
                 if plan.canonical_of.get(aid) is not None:
                     copies_of[plan.canonical_of[aid]].append(plan.members[aid])
-            if self.options.summarize:
-                story = dataclasses.replace(build_story(leaders, copies_of, self.settings), id=sid)
-            else:
-                story = _placeholder_story(sid, leaders, copies_of)
-            plan.stories[sid] = story
-            self.progress("summarize", done, len(changed))
+            tasks.append((leaders, dict(copies_of)))
+        if self.options.summarize:  # on several processes, as in batch (same stories)
+            built = map_chunks(partial(_build_stories, settings=self.settings), tasks,
+                               jobs=self.settings.effective_jobs, chunk_size=SUMMARIZE_CHUNK)
+            stories = [dataclasses.replace(story, id=sid)
+                       for sid, story in zip(changed, built, strict=True)]
+        else:
+            stories = [_placeholder_story(sid, leaders, copies_of)
+                       for sid, (leaders, copies_of) in zip(changed, tasks, strict=True)]
+        plan.stories.update(zip(changed, stories, strict=True))
+        self.progress("summarize", len(changed), len(changed))
         self._time("summarize", t)
 
     # -- writing ---------------------------------------------------------------------------
