@@ -141,17 +141,15 @@ def _refresh_analyses(db: Path) -> None:
     from newsclust.store import open_store
 
     store = open_store(db)
-    canonical = [a.article for _, a in store.story_members() if a.canonical is None]
-    probe = store.articles_by_rows([1])[0].article
+    canonical = [a for _, a in store.story_members() if a.canonical is None]
+    probe = store.articles_by_rows([canonical[0].row])[0].article
     kept = store.analyses([probe.id])
     if probe.id in kept and kept[probe.id][0] == _analysis_key(probe.title, probe.text):
         store.close()
         return
     started = time.perf_counter()
-    ids = {a.id for a in canonical}
-    leaders = sorted((a.article for a in store.articles_by_rows(
-        range(1, store.counts()["articles"] + 1)) if a.article.id in ids),
-        key=lambda a: (a.date, a.id))
+    leaders = sorted((a.article for a in store.articles_by_rows(a.row for a in canonical)),
+                     key=lambda a: (a.date, a.id))
     weeks: dict[int, list[Article]] = {}
     for a in leaders:
         weeks.setdefault((a.date - START).days // 7, []).append(a)
