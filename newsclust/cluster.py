@@ -335,8 +335,8 @@ def _unit_work(
     doc: tuple[str | None, str, str | None],
 ) -> tuple[list[list[int]], Analysis | None]:
     """For a fit with kept analyses, one pass over one (title, text, key of its kept analysis
-    or None): the chrome keys of each unit (as :func:`_key_hash`), and the article's Analysis when the kept one
-    does not match (else None)."""
+    or None): the chrome keys of each unit (as :func:`_key_hash`), and the article's Analysis
+    when the kept one does not match (else None)."""
     title, text, kept_key = doc
     segments, lines = _units(title, text)
     unit_keys = [[_key_hash(k) for k in _line_keys(u)] for u in segments + lines]
