@@ -62,8 +62,16 @@ _DATELINE = re.compile(
 _CAPTION = re.compile(
     r"\((?:[\w/]+\s+)?(?:file\s+)?(?:photo|picture|image)s?\)"
     r"|^(?:an?\s+|this\s+)?(?:handout\s+|file\s+)?(?:photo(?:graph)?|picture|image)\b"
-    r"|^(?:photo|picture|image|caption)\s*:",
+    r"|^(?:photo|picture|image|caption)\s*:"
+    # Wire style: "In this Jan. 5, 2016, file photo, ...", "FILE - In this photo taken ...".
+    r"|^(?:file\s*[-–—]+\s*)?in\s+this\s+(?:(?:undated|handout|file|\d{1,4},?|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?)\s+){0,5}"
+    r"(?:photo(?:graph)?|picture|image)s?\b",
     re.IGNORECASE,
+)
+#: A photo credit standing after a caption: "(AP Photo/Evan Vucci)", "(Photo: Jane Doe/Ledger)".
+_PHOTO_CREDIT = re.compile(
+    r"^\((?:[\w.]+\s+)?(?:photo|picture|image)s?\b[^()]{0,60}\)$", re.IGNORECASE
 )
 
 _WORD = re.compile(r"\w+(?:['’\-.]\w+)*", re.UNICODE)
@@ -233,17 +241,21 @@ def iter_sentences(text: str) -> Iterator[Sentence]:
     for para_no, paragraph in enumerate(paragraphs):
         if _is_heading(paragraph):
             continue
-        for piece_no, piece in enumerate(split_paragraph(paragraph)):
+        pieces = split_paragraph(paragraph)
+        # A photo credit makes its own piece a caption, and the sentence before it.
+        credited = [bool(_PHOTO_CREDIT.match(piece)) for piece in pieces]
+        for piece_no, piece in enumerate(pieces):
             dateline = ""
             if piece_no == 0:
                 piece, dateline = _cut_dateline(piece)
             if not _WORD.search(piece):
                 continue
+            before_credit = piece_no + 1 < len(pieces) and credited[piece_no + 1]
             yield Sentence(
                 text=piece,
                 index=index,
                 paragraph=para_no,
-                caption=bool(_CAPTION.search(piece)),
+                caption=credited[piece_no] or before_credit or bool(_CAPTION.search(piece)),
                 dateline=dateline,
             )
             index += 1

@@ -8,6 +8,7 @@ import re
 import unicodedata
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -170,6 +171,24 @@ def test_split_sentences_is_the_whole_of_iter_sentences():
         ("Two there.", 1, 0, False, ""),
         ("Three (AFP photo).", 2, 2, True, ""),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "captions"),
+    [
+        # A wire credit makes the sentence before it a caption, and itself.
+        ("The mayor speaks at City Hall on Monday. (AP Photo/Jane Doe)\n\nThe council voted.",
+         [True, True, False]),
+        ("Smoke rises over Main Street. (Photo: Jane Doe/The Ledger)", [True, True]),
+        ("In this Jan. 5, 2016, file photo, crews work at the scene.", [True]),
+        ("FILE - In this undated photo provided by police, a man poses.", [True]),
+        # Prose that only mentions a photo is not a caption.
+        ("In this case, police said the photo was fake.", [False]),
+        ("Police said he was arrested. (Courtesy of the sheriff's office)", [False, False]),
+    ],
+)
+def test_photo_captions_and_credits(text, captions):
+    assert [s.caption for s in split_sentences(text)] == captions
 
 
 def test_chinese_text_splits_at_full_width_stops():
