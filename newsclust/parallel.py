@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
@@ -100,17 +100,14 @@ def _hold_and_finish_on_workers(first, between, finish, parts, jobs):  # noqa: A
     context_kind = multiprocessing.get_context(_start_method())
     workers = []
     finished = False
-    queue = enumerate(parts)
+    queue = _Lookahead(enumerate(parts))
     try:
         # First pass: one chunk in flight per worker, so neither side ever blocks sending
         # while the other is also sending (a pipe holds only so much). A worker is started
         # for each of the first chunks, up to ``jobs``.
         received: dict[int, Any] = {}
         busy = 0
-        while len(workers) < jobs:
-            task = next(queue, None)
-            if task is None:
-                break
+        while len(workers) < jobs and queue.take() is not None:
             here, there = context_kind.Pipe()
             process = context_kind.Process(
                 target=_worker_loop, args=(there, first, finish), daemon=True
@@ -118,8 +115,7 @@ def _hold_and_finish_on_workers(first, between, finish, parts, jobs):  # noqa: A
             process.start()
             there.close()
             workers.append((process, here))
-            here.send(("chunk", task))
-            busy += 1
+            busy += _send_next(here, queue)
         connections = [conn for _, conn in workers]
         while busy:
             for conn in wait(connections):
@@ -152,11 +148,27 @@ def _hold_and_finish_on_workers(first, between, finish, parts, jobs):  # noqa: A
             process.join()
 
 
-def _send_next(conn: Connection, queue: Any) -> int:
-    task = next(queue, None)
+class _Lookahead:
+    """Chunks with the next one made in advance: a chunk made by a generator (the folders
+    being walked) is ready when a worker asks, instead of the worker waiting for it."""
+
+    def __init__(self, tasks: Iterator[Any]) -> None:
+        self._tasks = tasks
+        self._next = next(tasks, None)
+
+    def take(self) -> Any:
+        return self._next
+
+    def advance(self) -> None:
+        self._next = next(self._tasks, None)
+
+
+def _send_next(conn: Connection, queue: _Lookahead) -> int:
+    task = queue.take()
     if task is None:
         return 0
     conn.send(("chunk", task))
+    queue.advance()  # while the worker reads its chunk
     return 1
 
 

@@ -92,7 +92,15 @@ def test_is_chrome_line_is_the_plain_rule(line):
     assert chrome.is_chrome_line(line) == plain_is_chrome_line(line)
 
 
-prose = st.lists(st.sampled_from(["word", "中文", "\n\n", "captcha", "404", "  "]), max_size=400)
+JUNK = ["Already a SUBSCRIBER", "to continue Reading", "CAPTCHA", "Are you a robot", "404"]
+JUNK += ["Accept all Cookies", "Access Denied", "haven't selected any NEWSLETTERS", "ſ", "K"]
+prose = st.lists(st.sampled_from(["word", "中文", "\n\n", "  ", *JUNK]), max_size=400)
+
+
+def test_junk_patterns_are_written_in_lower_case():
+    # The ASCII path searches lower-cased text with these patterns made case-sensitive.
+    for _, pattern in chrome._JUNK_PAGE:
+        assert pattern.pattern == pattern.pattern.lower()
 
 
 def plain_junk_reason(text: str) -> str | None:
