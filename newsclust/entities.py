@@ -180,6 +180,7 @@ _COUNTRIES = _words(
     "South Korea", "North Korea", "New Zealand", "Sri Lanka", "Costa Rica", "El Salvador",
     "Ivory Coast", "Puerto Rico", "Czech Republic", "Dominican Republic", "Hong Kong",
     "Latin America", "Middle East", "Nagorno Karabakh", "Gaza", "West Bank", "Crimea",
+    "U.S.", "U.K.", "U.A.E.",
 ]
 
 _CITIES = _words(
@@ -198,7 +199,7 @@ _CITIES = _words(
     "New Orleans", "Los Angeles", "San Antonio", "San Diego", "San Jose", "San Francisco",
     "Fort Worth", "El Paso", "Las Vegas", "Oklahoma City", "Kansas City", "St. Louis",
     "Long Beach", "Virginia Beach", "Colorado Springs", "Salt Lake City", "New York City",
-    "Washington D.C.", "Hong Kong", "Kuala Lumpur", "Mexico City",
+    "Washington D.C.", "D.C.", "Hong Kong", "Kuala Lumpur", "Mexico City",
 ]
 
 _PLACES = {name_key(p) for p in [*_US_STATES, *_COUNTRIES, *_CITIES]}
@@ -287,8 +288,11 @@ def _upper_class() -> str:
 
 
 _UP = _upper_class()
-_WORD = rf"(?:[{_UP}][\w'’\-]*\w|[{_UP}]\.?)"  # "Holmes", "O'Brien", "S-400", "J."
+# "Holmes", "O'Brien", "S-400", "J."; dotted initials ("U.S.", "D.C.", "J.R.") are one word,
+# else "U.S. Geological Survey" reads as "S. Geological Survey".
+_WORD = rf"(?:(?:[{_UP}]\.){{2,}}|[{_UP}][\w'’\-]*\w|[{_UP}]\.?)"
 _ORDINAL = r"\d+(?:st|nd|rd|th)"
+_DOTTED_END = re.compile(rf"(?<!\S)(?:[{_UP}]\.){{2,}}$")
 _CONNECT = r"(?:of|de|da|del|della|der|den|van|von|du|la|le|al|el|bin|ibn|y)"
 _SEQ = re.compile(
     rf"(?<![\w'’\-])(?:{_WORD}|{_ORDINAL}(?=\s+[{_UP}]))"
@@ -408,7 +412,9 @@ def _name_entities(text: str) -> list[tuple[int, Entity]]:
             continue  # "The", "Police", "He": a third of all matches, skipped cheaply
         starts = _is_sentence_start(text, m.start())
         runs = []
-        for group in _split_possessives(whole.rstrip(".").split()):
+        # A final full stop ends the sentence, except the one of dotted initials ("the U.S.").
+        body = whole if _DOTTED_END.search(whole) else whole.rstrip(".")
+        for group in _split_possessives(body.split()):
             runs += _split_common_words(group, lower_words, starts and not runs)
         for run in runs:
             if len(run) == 1 and (len(run[0].rstrip(".")) < 2 or _is_bare_suffix(run[0])):

@@ -146,3 +146,12 @@ def test_dates_need_a_word_boundary_before_the_number():
     assert extract_dates("(6 February 2014), 3rd of March", ref) == [
         dt.date(2014, 2, 6), dt.date(2014, 3, 3),
     ]
+
+
+def test_dotted_initials_are_one_word():
+    found = [(e.text, e.kind) for e in extract_entities(
+        "The U.S. Geological Survey said it. He met U.N. officials in Washington, D.C. on Monday."
+    )]
+    assert ("U.S. Geological Survey", "other") in found  # not "S. Geological Survey"
+    assert ("U.N.", "org") in found and ("D.C.", "place") in found
+    assert [e.text for e in extract_entities("They flew back to the U.S.")] == ["U.S."]
