@@ -7,7 +7,14 @@ import datetime as dt
 
 import pytest
 
-from newsclust.entities import Entity, extract_dates, extract_entities, name_key, same_name
+from newsclust.entities import (
+    Entity,
+    extract_dates,
+    extract_entities,
+    extract_names,
+    name_key,
+    same_name,
+)
 
 
 @pytest.mark.parametrize(
@@ -155,3 +162,11 @@ def test_dotted_initials_are_one_word():
     assert ("U.S. Geological Survey", "other") in found  # not "S. Geological Survey"
     assert ("U.N.", "org") in found and ("D.C.", "place") in found
     assert [e.text for e in extract_entities("They flew back to the U.S.")] == ["U.S."]
+
+
+def test_extract_names_is_extract_entities_without_numbers():
+    text = ("John Smith, 23, was hit on Route 66 near the 1400 block of Main Street in Toledo, "
+            "Ohio; the city paid $2.5 million and 1,200 people attended. I-95 was closed.")
+    names = [e for e in extract_entities(text) if e.kind != "number"]
+    assert extract_names(text) == names
+    assert any(e.key == "route:66" for e in names)

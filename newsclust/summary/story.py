@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
 
-from newsclust.entities import Entity, extract_entities
+from newsclust.entities import Entity, extract_names
 from newsclust.models import Article
 from newsclust.sentences import Sentence, iter_sentences, word_stems, word_tokens
 
@@ -89,7 +89,7 @@ def read_story(articles: Sequence[Article]) -> list[Doc]:
 def _names(sentence: str) -> tuple[Entity, ...]:
     # Cached: outlets reuse wire sentences word for word, so a story often carries the same
     # sentence in several of its reports (a fifth of them in a generated day corpus).
-    return tuple(e for e in extract_entities(sentence) if e.kind in _NAME_KINDS)
+    return tuple(e for e in extract_names(sentence) if e.kind in _NAME_KINDS)
 
 
 def locate(docs: list[Doc], row: int) -> tuple[Doc, Sentence]:
