@@ -397,8 +397,7 @@ def stages_child(path: Path, jobs: int, output: Path) -> None:
     (so load and clean come apart), then the JSON rendering; prints a JSON line of wall and CPU
     seconds per stage."""
     started, started_cpu = time.perf_counter(), _cpu()
-    from newsclust import pipeline
-    from newsclust.render import json_pieces
+    from newsclust import pipeline, render
     from newsclust.settings import Settings
 
     stamps: dict[str, tuple[float, float]] = {"imports": (started, started_cpu)}
@@ -415,7 +414,10 @@ def stages_child(path: Path, jobs: int, output: Path) -> None:
     stamps["render"] = (time.perf_counter(), _cpu())
     memory["render"] = _rss_mb()
     with output.open("w", encoding="utf-8", newline="\n") as handle:
-        handle.writelines(json_pieces(report))  # as the CLI writes it: story by story
+        if hasattr(render, "json_pieces"):  # as the CLI writes it: story by story
+            handle.writelines(render.json_pieces(report))
+        else:  # a --commit from before streaming
+            handle.write(render.render(report, "json"))
     stamps["end"] = (time.perf_counter(), _cpu())
     memory["end"] = _rss_mb()
     order = sorted(stamps, key=lambda k: stamps[k][0])

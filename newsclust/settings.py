@@ -36,7 +36,10 @@ class Settings:
     )
     summary_sentences: int = _setting(5, "Sentences in each story's merged summary.", 1, 20)
     max_file_mb: float = _setting(
-        64.0, "Inputs larger than this are skipped, so one huge file cannot exhaust memory.", 0.001
+        64.0,
+        "Inputs larger than this are skipped, so one huge file cannot exhaust memory "
+        "(in a JSON Lines file: each line).",
+        0.001,
     )
     jobs: int = _setting(0, "Worker processes for the heavy stages; 0 means one per core.", 0)
     seed: int = _setting(1, "Seed for MinHash permutations (same seed, same output).", 0)
