@@ -247,7 +247,8 @@ class JsonlPiece:
 def jsonl_pieces(item: InputFile, max_file_bytes: int) -> list[JsonlPiece] | None:
     """The pieces a big JSON Lines file is read in, or None to read it whole: a small file,
     one that cannot be split on its bytes (UTF-16 or UTF-32: its line ends are two or four
-    bytes), one that is blank or no regular file. Reads the file once, to number its lines."""
+    bytes), one that starts as no text does, one that is blank or no regular file. Reads the
+    file once, to number its lines."""
     try:
         fd = os.open(item.path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
@@ -275,8 +276,9 @@ _SNIFF_BYTES = 8192
 
 
 def _not_split_on_bytes(head: bytes) -> bool:
-    if not head.strip():
-        return True  # blank so far: let the whole-file read judge it
+    problem = decode_bytes(head).problem or ""
+    if problem and not problem.startswith("empty file"):
+        return True  # binary (an image named .jsonl): one skip for the file, not one a piece
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         return True
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

@@ -89,6 +89,25 @@ def test_a_big_file_of_another_kind_is_still_skipped_whole(tmp_path, monkeypatch
     assert "over the 0.001 MB limit" in skipped[0].reason
 
 
+def test_a_big_binary_file_named_jsonl_is_one_skip(tmp_path, monkeypatch):
+    monkeypatch.setattr(load, "JSONL_PIECE_BYTES", 64)
+    path = tmp_path / "photo.jsonl"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20)
+    articles, skipped = read(path)
+    assert articles == [] and [(s.path, s.reason) for s in skipped] == [
+        (str(path), "binary file (PNG image), not text")
+    ]
+
+
+def test_a_feed_that_starts_with_blank_lines_is_still_cut(tmp_path, monkeypatch):
+    monkeypatch.setattr(load, "JSONL_PIECE_BYTES", 200)
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n" * 500 + "\n".join(record(n) for n in range(5)), encoding="utf-8")
+    articles, skipped = read(path, max_file_mb=0.001)
+    assert [a.path for a in articles] == [f"{path}:{n}" for n in range(501, 506)]
+    assert skipped == []
+
+
 def test_a_big_utf16_feed_is_read_whole(tmp_path, monkeypatch):
     # Its line ends are two bytes: it is not cut on bytes (and here it is under the cap).
     monkeypatch.setattr(load, "JSONL_PIECE_BYTES", 64)
