@@ -230,7 +230,7 @@ def index_terms(title: str | None, text: str) -> list[str]:
     articles. Deliberately simple and independent of the clusterer, so that the stored index
     never has to be rebuilt when the clusterer changes.
     """
-    found = dict.fromkeys(m.group(0).lower() for m in _TERM.finditer(f"{title or ''}\n{text}"))
+    found = dict.fromkeys(map(str.lower, _TERM.findall(f"{title or ''}\n{text}")))
     return list(found)[:MAX_TERMS]
 
 
@@ -299,7 +299,8 @@ def _article_from_row(row: sqlite3.Row | tuple) -> StoredArticle:
      url, byline, agency, path, extra) = row
     article = Article(
         id=aid, text=text, path=path, title=title, date=_date(date), source=source, url=url,
-        byline=byline, agency=agency, extra=tuple(tuple(kv) for kv in json.loads(extra)),
+        byline=byline, agency=agency,
+        extra=tuple(tuple(kv) for kv in json.loads(extra)) if extra != "[]" else (),
     )
     return StoredArticle(article, file, words, bytes(signature), canonical, story,
                          dt.date.fromisoformat(seen), row_id)
@@ -565,12 +566,11 @@ class SQLiteStore:
         """Row keys, word counts and MinHash signatures of every stored article with text
         (to rebuild the LSH index)."""
         rows = self.conn.execute(
-            "SELECT row_id, words, signature FROM articles WHERE words > 0 ORDER BY row_id")
-        keys, words, blobs = [], [], []
-        for key, count, blob in rows:
-            keys.append(key)
-            words.append(count)
-            blobs.append(blob)
+            "SELECT row_id, words, signature FROM articles WHERE words > 0 ORDER BY row_id"
+        ).fetchall()
+        if not rows:
+            return [], [], []
+        keys, words, blobs = map(list, zip(*rows, strict=True))
         return keys, words, blobs
 
     def _select_articles(self, column: str, values: Iterable) -> list[StoredArticle]:
