@@ -289,12 +289,15 @@ class Analysis:
 
     The article is analysed whole (every title segment and body line); each mention records
     the unit (title segment, then non-empty line, in order) it comes from, so a fit drops the
-    mentions of the units its chrome filter drops. ``key`` identifies the title and text and
-    the code that analysed them: a fit uses a supplied analysis only when its key matches.
+    mentions of the units its chrome filter drops. ``unit_keys`` are the keys (as
+    :func:`_key_hash`) by which each unit could be chrome, so a fit needs nothing else from
+    the article to find its chrome. ``key`` identifies the title and text and the code that
+    analysed them: a fit uses a supplied analysis only when its key matches.
     """
 
     key: str
     mentions: tuple[tuple[str, str, str, int], ...]  # (term, surface word, display, unit)
+    unit_keys: tuple[tuple[int, ...], ...]
 
 
 @functools.cache
@@ -305,7 +308,9 @@ def _analysis_code() -> bytes:
     parts = [repr(ENTITY_CHARS)]
     try:
         parts += [inspect.getsource(f) for f in (
-            entities, _entity_terms_at, _units, _join_units, _unit_starts, _analyse_units)]
+            entities, _entity_terms_at, _units, _join_units, _unit_starts, _analyse_units,
+            _line_keys, _norm_line, _key_hash, _title_segments)]
+        parts += [_SKELETON_WORD.pattern, _TITLE_SPLIT.pattern, repr(SKELETON_WORDS)]
     except (OSError, TypeError):  # no sources (a frozen build): trust the version number
         from newsclust import __version__
 
@@ -328,20 +333,8 @@ def _analyse_units(doc: tuple[str | None, str]) -> Analysis:
     whole = _join_units(segments, lines)
     mentions = tuple((term, surface, display, bisect.bisect_right(starts, at) - 1)
                      for term, surface, display, at in _entity_terms_at(whole[:ENTITY_CHARS]))
-    return Analysis(_analysis_key(title, text), mentions)
-
-
-def _unit_work(
-    doc: tuple[str | None, str, str | None],
-) -> tuple[list[list[int]], Analysis | None]:
-    """For a fit with kept analyses, one pass over one (title, text, key of its kept analysis
-    or None): the chrome keys of each unit (as :func:`_key_hash`), and the article's Analysis
-    when the kept one does not match (else None)."""
-    title, text, kept_key = doc
-    segments, lines = _units(title, text)
-    unit_keys = [[_key_hash(k) for k in _line_keys(u)] for u in segments + lines]
-    fresh = None if kept_key == _analysis_key(title, text) else _analyse_units((title, text))
-    return unit_keys, fresh
+    unit_keys = tuple(tuple(_key_hash(k) for k in _line_keys(u)) for u in segments + lines)
+    return Analysis(_analysis_key(title, text), mentions, unit_keys)
 
 
 def _apply_chrome(article: Article, analysis: Analysis, keep: list[bool],
@@ -785,17 +778,20 @@ class StoryClusterer:
         lines of this fit). Sets ``chrome_``, ``analyses_`` (every article's) and
         ``analysed_`` (how many were made here)."""
         found = [known.get(a.id) for a in articles]
-        work = _map(_unit_work, [(a.title, a.text, f.key if f else None)
-                                 for a, f in zip(articles, found, strict=True)], self.jobs)
+        todo = [i for i, (a, f) in enumerate(zip(articles, found, strict=True))
+                if f is None or f.key != _analysis_key(a.title, a.text)]
+        fresh = _map(_analyse_units, [(articles[i].title, articles[i].text) for i in todo],
+                     self.jobs)
+        for i, analysis in zip(todo, fresh, strict=True):
+            found[i] = analysis
+        self.analysed_ = len(todo)
         self.chrome_ = chrome = self._fit_chrome(articles, [
-            np.unique(np.fromiter((k for keys in unit_keys for k in keys), dtype=np.int64))
-            for unit_keys, _ in work])
-        self.analyses_, self.analysed_, out = {}, 0, []
-        for a, kept, (unit_keys, fresh) in zip(articles, found, work, strict=True):
-            analysis = fresh or kept
-            self.analysed_ += fresh is not None
+            np.unique(np.fromiter((k for keys in f.unit_keys for k in keys), dtype=np.int64))
+            for f in found])
+        self.analyses_, out = {}, []
+        for a, analysis in zip(articles, found, strict=True):
             self.analyses_[a.id] = analysis
-            keep = [not any(k in chrome for k in keys) for keys in unit_keys]
+            keep = [not any(k in chrome for k in keys) for keys in analysis.unit_keys]
             out.append(_apply_chrome(a, analysis, keep, self.text_date_weight))
         return out
 

@@ -36,6 +36,7 @@ import json
 import logging
 import os
 import signal
+import struct
 import time
 import zlib
 from collections import Counter, defaultdict
@@ -448,15 +449,31 @@ def _lexical_neighbours(store: StoryStore, articles: Sequence[Article]) -> list[
 
 
 def _encode_analyses(analyses: dict[str, Analysis]) -> list[tuple[str, str, bytes]]:
-    """(article id, key, compressed JSON of the mentions), in id order."""
-    return [(aid, an.key, zlib.compress(json.dumps(
-        an.mentions, ensure_ascii=False, separators=(",", ":")).encode("utf-8")))
-        for aid, an in sorted(analyses.items())]
+    """(article id, key, data), in id order. data: the length of the compressed JSON of
+    [mentions, keys per unit] (4 bytes), that JSON, then the unit keys as int64."""
+    out = []
+    for aid, an in sorted(analyses.items()):
+        head = zlib.compress(json.dumps(
+            [an.mentions, [len(keys) for keys in an.unit_keys]], ensure_ascii=False,
+            separators=(",", ":")).encode("utf-8"))
+        keys = np.fromiter((k for unit in an.unit_keys for k in unit), dtype="<i8")
+        out.append((aid, an.key, struct.pack("<I", len(head)) + head + keys.tobytes()))
+    return out
 
 
 def _decode_analyses(rows: dict[str, tuple[str, bytes]]) -> dict[str, Analysis]:
-    return {aid: Analysis(key, tuple(map(tuple, json.loads(zlib.decompress(data)))))
-            for aid, (key, data) in rows.items()}
+    out = {}
+    for aid, (key, data) in rows.items():
+        try:
+            (size,) = struct.unpack_from("<I", data)
+            mentions, sizes = json.loads(zlib.decompress(data[4 : 4 + size]))
+            flat = np.frombuffer(data, dtype="<i8", offset=4 + size).tolist()
+        except (struct.error, zlib.error, ValueError):
+            continue  # another layout (an older version): analysed again, then replaced
+        ends = np.cumsum(sizes).tolist()
+        units = tuple(tuple(flat[end - n : end]) for n, end in zip(sizes, ends, strict=True))
+        out[aid] = Analysis(key, tuple(map(tuple, mentions)), units)
+    return out
 
 
 def story_order(story: Story) -> tuple:

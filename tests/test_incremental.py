@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import zlib
 
 import pytest
 from conftest import SAMPLES
 
 from newsclust.cluster import Analysis, StoryClusterer
+from newsclust.incremental import _decode_analyses, _encode_analyses
 from newsclust.models import Article
 from newsclust.pipeline import load_articles
 from newsclust.settings import Settings
@@ -38,7 +40,7 @@ def test_kept_analyses_give_the_labels_of_a_fresh_fit(articles):
 def test_an_analysis_with_another_key_is_recomputed_not_used(articles):
     kept = dict(StoryClusterer().fit(articles, analyses={}).analyses_)
     victim = articles[0].id
-    stale = Analysis("stale", ())
+    stale = Analysis("stale", (), ())
     kept[victim] = stale
     fitted = StoryClusterer().fit(articles, analyses=kept)
     assert fitted.analysed_ == 1
@@ -54,6 +56,17 @@ def test_a_matching_key_is_trusted(articles):
     fitted = StoryClusterer().fit(articles, analyses=kept)
     assert fitted.analysed_ == 0
     assert fitted.analyses_[victim].mentions == ()
+
+
+def test_kept_analyses_survive_the_database_encoding(articles):
+    kept = StoryClusterer().fit(articles, analyses={}).analyses_
+    rows = {aid: (key, data) for aid, key, data in _encode_analyses(kept)}
+    assert _decode_analyses(rows) == kept
+    # A blob of another layout is not an analysis: the article is analysed again.
+    victim = articles[0].id
+    rows[victim] = (rows[victim][0], zlib.compress(b'[[["w:x","x","X",0]],[]]'))
+    decoded = _decode_analyses(rows)
+    assert victim not in decoded and len(decoded) == len(kept) - 1
 
 
 def test_an_edited_article_is_analysed_again(articles):
