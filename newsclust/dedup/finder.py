@@ -87,16 +87,18 @@ def _canonical_key(article: Article, words: int) -> tuple:
 
 
 class NearDuplicateFinder:
-    """Find exact and near-duplicate articles (see the module docstring for the method).
+    """Find exact and near-duplicate articles (the method: ``newsclust.dedup``'s docstring).
 
     Parameters
     ----------
     threshold : Jaccard similarity of shingle sets at which two texts are copies; the LSH bands
         are chosen to find such pairs with probability >= 0.99.
     containment : share of the smaller text's shingles found in the other at which two texts
-        are copies (a cut copy), when the smaller has >= MIN_CONTAINMENT_SHINGLES shingles.
+        are copies (a cut copy), when the smaller has >= MIN_CONTAINMENT_SHINGLES shingles
+        (``verification``).
     num_perm : MinHash permutations. shingle_size : words per shingle. seed : MinHash seed.
-    jobs : threads for tokenising and MinHash (-1: one per CPU); the result does not depend on it.
+    jobs : threads for tokenising, MinHash, the LSH tables and verification (-1: one per CPU);
+        the result does not depend on it.
     storage_config : None for the in-memory numpy index; a datasketch storage config (e.g.
         ``{"type": "redis", ...}``) to keep the index in datasketch's ``MinHashLSH`` instead.
 
@@ -279,7 +281,6 @@ class NearDuplicateFinder:
         values, offsets = selected.shingles, selected.offsets
         return ShingleSets(values, offsets, np.concatenate([old, new]), len(self.ids_),
                            self._n_jobs())
-
 
     # -- results --
 
