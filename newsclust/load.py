@@ -90,12 +90,11 @@ def _read_input(path: Path, max_file_bytes: int) -> bytes | str:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return "no longer a regular file (now a folder, FIFO, socket or device): not read"
-        with open(fd, "rb", closefd=False) as file:
-            # Ask for what the file holds, not for the limit: read(n) sets n bytes aside first,
-            # which fails for a limit raised far above the memory (NEWSCLUST_MAX_FILE_MB=1e6).
-            data = file.read(min(max_file_bytes, st.st_size) + 1)
-            if st.st_size < len(data) <= max_file_bytes:  # it grew since fstat
-                data += file.read(max_file_bytes + 1 - len(data))
+        # Ask for what the file holds, not for the limit: read(n) sets n bytes aside first,
+        # which fails for a limit raised far above the memory (NEWSCLUST_MAX_FILE_MB=1e6).
+        data = _read_fd(fd, min(max_file_bytes, st.st_size) + 1)
+        if st.st_size < len(data) <= max_file_bytes:  # it grew since fstat
+            data += _read_fd(fd, max_file_bytes + 1 - len(data))
     except FileNotFoundError:
         return "vanished during the run"
     except OSError as exc:
@@ -109,6 +108,19 @@ def _read_input(path: Path, max_file_bytes: int) -> bytes | str:
             "(setting max_file_mb)"
         )
     return data
+
+
+def _read_fd(fd: int, size: int) -> bytes:
+    """Up to ``size`` bytes (fewer at the end of the file), in reads of at most 16 MB. Plain
+    os.read: a file object around the descriptor costs more than reading a news article."""
+    parts = []
+    while size > 0:
+        part = os.read(fd, min(size, 1 << 24))
+        if not part:
+            break
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
 
 
 # --- plain text and Markdown -------------------------------------------------------------

@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import operator
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -189,16 +190,23 @@ class _CorpusPass:
         return _CleanContext(frequent_keys(counts, len(ids)), renames)
 
 
+#: An Article as the tuple of its field values: how cleaned articles travel back from the
+#: workers (a dataclass with slots pickles through dataclasses.fields() on every object, which
+#: made sending one and reading it back ~3x slower).
+_article_values = operator.attrgetter(*(f.name for f in dataclasses.fields(Article)))
+
+
 def _clean_held(
     chunk: int, held: list[tuple[Article, str]], context: _CleanContext
-) -> list[Loaded]:
+) -> list[Skipped | tuple]:
     """Second pass, in the worker that loaded the chunk."""
-    results: list[Loaded] = []
+    results: list[Skipped | tuple] = []
     for position, (article, text) in enumerate(held):
         new_id = context.renames.get((chunk, position))
         if new_id is not None:
             article = _with_id(article, new_id)
-        results.append(clean_article(article, text, context.repeated))
+        cleaned = clean_article(article, text, context.repeated)
+        results.append(_article_values(cleaned) if isinstance(cleaned, Article) else cleaned)
     return results
 
 
@@ -235,7 +243,7 @@ def load_articles(
         _load_parts(walked(), max_file_bytes),
         jobs=settings.effective_jobs,
     )
-    cleaned = [item for item in results if isinstance(item, Article)]
+    cleaned = [Article(*item) for item in results if isinstance(item, tuple)]
     skipped = corpus.skipped + [item for item in results if isinstance(item, Skipped)]
     progress("clean", corpus.articles, corpus.articles)
     return cleaned, skipped
