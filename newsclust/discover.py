@@ -128,7 +128,7 @@ def _walk(top: Path) -> Iterator[InputFile | Skipped]:
         for entry in entries:
             if _is_hidden(entry.name):
                 continue
-            path = Path(entry.path)
+            path = folder / entry.name  # the same Path as Path(entry.path), made for less
             relative = f"{rel}{_shown(entry.name)}"
             try:
                 st = path.stat()
