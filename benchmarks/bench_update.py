@@ -13,8 +13,9 @@ the store API with real MinHash signatures but without clustering 100k articles 
 take an hour): each base article and its copies form one stored story. It is cached under
 ``benchmarks/data/`` (gitignored).
 
-Each measured update runs in a child process (a fresh copy of the cached database), so the
-peak RSS printed is that run's own; CPU seconds include its worker processes. The copy is
+Each measured update runs in a child process (a fresh copy of the cached database) of a
+process that stays small (the database is built in another child), so the peak RSS printed
+is that run's own; CPU seconds include its worker processes. The copy is
 marked as integrity-checked, as in every hourly run but the first of the day (the daily
 ``PRAGMA quick_check`` is timed on its own). The database holds the per-article analyses an
 update keeps (see ``_refresh_analyses``). Also measured: rebuilding the LSH index from the stored
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import resource
 import shutil
@@ -296,16 +298,30 @@ def main() -> None:
     parser.add_argument("--no-summaries", action="store_true")
     parser.add_argument("--child", nargs=4, metavar=("DB", "INBOX", "WINDOW", "SUMMARIZE"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    work = DATA / "run"
     if args.child:
         db, inbox, window, summarize = args.child
         child(Path(db), Path(inbox), int(window), summarize == "1")
         return
-    db = _cached(args.base)
-    print("index:", json.dumps(measure_index(db)), flush=True)
-    work = DATA / "run"
-    shutil.rmtree(work, ignore_errors=True)
-    write_new(work / "inbox", args.new)
+    if args.prepare:
+        db = _cached(args.base)
+        print("index:", json.dumps(measure_index(db)), file=sys.stderr, flush=True)
+        shutil.rmtree(work, ignore_errors=True)
+        write_new(work / "inbox", args.new)
+        print(db)
+        return
+    # Building the database and the new articles takes GBs: done in a child process, so that
+    # this one stays small. (A process starts with its parent's peak RSS as its own, so the
+    # measured runs would otherwise report this process's peak, not theirs.)
+    prepared = subprocess.run(
+        [sys.executable, __file__, "--prepare", "--base", str(args.base), "--new",
+         str(args.new)], stdout=subprocess.PIPE, text=True, check=True)
+    *notes, last = prepared.stdout.strip().splitlines()
+    for note in notes:
+        print(note, flush=True)
+    db = Path(last)
     modes = [False] if args.no_summaries else [False, True]
     for window in args.windows:
         for summarize in modes:
@@ -323,13 +339,15 @@ def main() -> None:
             process = time.perf_counter() - begun
             figures = json.loads(run.stdout)
             stats = figures["stats"]
+            load = os.getloadavg()[0]
             print(f"window {window:>3} d, summaries {'on ' if summarize else 'off'}: "
                   f"{figures['seconds']:6.1f} s ({process:.1f} s with interpreter start and "
                   f"imports), CPU {figures['cpu_seconds']:.1f} s, "
                   f"{figures['docs_per_second']:6.1f} docs/s, "
                   f"peak RSS {figures['peak_rss_mb']} MB, re-clustered "
                   f"{stats['stories_reclustered']} stories ({stats['articles_reclustered']} "
-                  f"articles, {stats['articles_analysed']} analysed); {figures['timings']}",
+                  f"articles, {stats['articles_analysed']} analysed); load average "
+                  f"{load:.1f}; {figures['timings']}",
                   flush=True)
 
 
