@@ -45,6 +45,7 @@ import functools
 import hashlib
 import heapq
 import inspect
+import itertools
 import logging
 import math
 import re
@@ -786,12 +787,12 @@ class StoryClusterer:
             found[i] = analysis
         self.analysed_ = len(todo)
         self.chrome_ = chrome = self._fit_chrome(articles, [
-            np.unique(np.fromiter((k for keys in f.unit_keys for k in keys), dtype=np.int64))
+            np.unique(np.fromiter(itertools.chain.from_iterable(f.unit_keys), dtype=np.int64))
             for f in found])
         self.analyses_, out = {}, []
         for a, analysis in zip(articles, found, strict=True):
             self.analyses_[a.id] = analysis
-            keep = [not any(k in chrome for k in keys) for keys in analysis.unit_keys]
+            keep = [chrome.isdisjoint(keys) for keys in analysis.unit_keys]
             out.append(_apply_chrome(a, analysis, keep, self.text_date_weight))
         return out
 
