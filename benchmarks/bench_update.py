@@ -166,6 +166,23 @@ def _refresh_analyses(db: Path) -> None:
           flush=True)
 
 
+def _stored_index(db: Path) -> None:
+    """Store the LSH index as every update keeps it (a database built through the store API,
+    or migrated, has none; the first update would rebuild it)."""
+    from newsclust.incremental import _LshTables
+    from newsclust.settings import Settings
+    from newsclust.store import open_store
+
+    store = open_store(db)
+    lsh = _LshTables(Settings().dedup_threshold)
+    lsh.load(store)
+    if lsh.rebuilt:
+        with store.transaction():
+            lsh.save(store)
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+
+
 def _cached(n: int) -> Path:
     from newsclust.store import open_store
 
@@ -307,6 +324,7 @@ def main() -> None:
         return
     if args.prepare:
         db = _cached(args.base)
+        _stored_index(db)
         print("index:", json.dumps(measure_index(db)), file=sys.stderr, flush=True)
         shutil.rmtree(work, ignore_errors=True)
         write_new(work / "inbox", args.new)

@@ -309,27 +309,90 @@ def _signature_matrix(blobs: Sequence[bytes]) -> np.ndarray:
     return np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(blobs), NUM_PERM)
 
 
-def _candidates(store: StoryStore, signatures: np.ndarray, words: np.ndarray,
-                finder) -> list[int]:
+class _LshTables:
+    """The near-duplicate (LSH) index of one run: the stored band tables, or, when none are
+    stored (a new or migrated database, or one whose articles changed outside an update),
+    tables rebuilt from every stored signature. The run keeps them exact through its inserts
+    and deletions and stores them with its other writes. One sorted uint64 array per band of
+    ``band key << 32 | row key``, as :class:`newsclust.dedup.BandIndex` keeps them."""
+
+    def __init__(self, threshold: float):
+        from .dedup import choose_bands
+
+        self.bands, self.band_rows = choose_bands(threshold, NUM_PERM)
+        self.shape = f"{NUM_PERM}/{self.bands}x{self.band_rows}"
+        self.tables: list[np.ndarray] | None = None
+        self.rebuilt = False
+
+    def entries(self, signatures: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        from .dedup import band_keys
+
+        keys = band_keys(signatures, self.bands, self.band_rows).astype(np.uint64)
+        return (keys << np.uint64(32)) | rows.astype(np.uint64)[:, None]
+
+    def load(self, store: StoryStore) -> list[np.ndarray]:
+        if self.tables is None:
+            blobs = store.lsh_tables()
+            if len(blobs) == self.bands and store.get_meta("lsh_shape") == self.shape:
+                self.tables = [np.frombuffer(b, dtype="<u8").astype(np.uint64) for b in blobs]
+            else:
+                rows, _, sigs = store.signatures()
+                found = self.entries(_signature_matrix(sigs), np.asarray(rows, dtype=np.int64))
+                self.tables = [np.sort(found[:, b]) for b in range(self.bands)]
+                self.rebuilt = True
+        return self.tables
+
+    def matches(self, signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(query position, stored row) of every pair sharing a band, each pair once."""
+        low = np.uint64(0xFFFFFFFF)
+        queries, rows = [], []
+        for band, keys in enumerate(self.entries(signatures, np.zeros(len(signatures))).T):
+            table = self.tables[band]
+            start = np.searchsorted(table, keys)
+            count = np.searchsorted(table, keys | low, side="right") - start
+            queries.append(np.repeat(np.arange(len(keys)), count))
+            at = np.repeat(start - (np.cumsum(count) - count), count) + np.arange(count.sum())
+            rows.append((table[at] & low).astype(np.int64))
+        if not queries:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        pairs = np.unique(np.stack([np.concatenate(queries), np.concatenate(rows)]), axis=1)
+        return pairs[0], pairs[1]
+
+    def update(self, inserted: Sequence[StoredArticle], deleted: set[int]) -> None:
+        """Follow the run's writes: ``inserted`` (with their row keys) and ``deleted`` rows."""
+        low = np.uint64(0xFFFFFFFF)
+        gone = np.fromiter(deleted, dtype=np.int64, count=len(deleted))
+        added = [a for a in inserted if a.words > 0]
+        new = self.entries(_signature_matrix([a.signature for a in added]),
+                           np.array([a.row for a in added], dtype=np.int64))
+        self.tables = [
+            np.sort(np.concatenate([
+                t[~np.isin((t & low).astype(np.int64), gone)] if len(gone) else t, new[:, b]]))
+            for b, t in enumerate(self.tables or [])
+        ]
+
+    def save(self, store: StoryStore) -> None:
+        store.set_meta("lsh_shape", self.shape)
+        store.put_lsh_tables([t.astype("<u8").tobytes() for t in self.tables or []])
+
+
+def _candidates(store: StoryStore, signatures: np.ndarray, words: np.ndarray, finder,
+                lsh: _LshTables) -> list[int]:
     """Stored rows that may be copies of one of the new articles (``signatures``, ``words``):
     they share an LSH band with it and their MinHash estimate leaves a chance of a match."""
-    from .dedup import BandIndex, choose_bands
-
-    rows, old_words, blobs = store.signatures()
-    if not rows or not len(signatures):
+    if not len(signatures):
         return []
-    old = _signature_matrix(blobs)
-    bands, band_rows = choose_bands(finder.threshold, NUM_PERM)
-    index = BandIndex(bands, band_rows)
-    index.add(old, np.arange(len(rows)))
-    base = len(rows)  # query labels above every stored position, so a pair reads (old, new)
-    pairs = index.query(signatures, np.arange(base, base + len(signatures)))
-    if not len(pairs):
+    lsh.load(store)
+    query, rows = lsh.matches(signatures)
+    stored = store.signatures_of(np.unique(rows).tolist()) if len(rows) else {}
+    known = np.array([r in stored for r in rows.tolist()], dtype=bool)
+    query, rows = query[known], rows[known]
+    if not len(rows):
         return []
-    left, right = pairs[:, 0], pairs[:, 1] - base
-    keep = _plausible(old[left], signatures[right], np.asarray(old_words)[left], words[right],
-                      finder)
-    return sorted({rows[i] for i in left[keep].tolist()})
+    old = _signature_matrix([stored[r][1] for r in rows.tolist()])
+    old_words = np.array([stored[r][0] for r in rows.tolist()])
+    keep = _plausible(old, signatures[query], old_words, words[query], finder)
+    return sorted(set(rows[keep].tolist()))
 
 
 def _plausible(a: np.ndarray, b: np.ndarray, size_a: np.ndarray, size_b: np.ndarray,
@@ -350,7 +413,7 @@ def _plausible(a: np.ndarray, b: np.ndarray, size_a: np.ndarray, size_b: np.ndar
 
 
 def _dedup(store: StoryStore, articles: Sequence[Article], replaced: Sequence[StoredArticle],
-           settings: Settings) -> _Dedup:
+           settings: Settings, lsh: _LshTables) -> _Dedup:
     from .dedup import fingerprint
 
     finder = _finder(settings)
@@ -367,7 +430,7 @@ def _dedup(store: StoryStore, articles: Sequence[Article], replaced: Sequence[St
     )
     with_text = [i for i, a in enumerate(articles) if a.text]
     hits = store.articles_by_rows(
-        _candidates(store, signatures[with_text], words[with_text], finder))
+        _candidates(store, signatures[with_text], words[with_text], finder, lsh))
     # Whole copy groups: the candidates' own, and those that lose a member to a changed file.
     leaders = {a.canonical or a.article.id for a in hits}
     leaders |= {a.canonical or a.article.id for a in replaced}
@@ -617,6 +680,8 @@ class _Update:
         self.result = UpdateResult()
         self.analyses: dict[str, Analysis] = {}  # to keep: new or recomputed analyses
         self.analysed = 0  # articles analysed in this run (the others had a kept analysis)
+        self.lsh = _LshTables(settings.dedup_threshold)
+        self.deleted_rows: set[int] = set()  # row keys of the articles this run deletes
 
     def _time(self, stage: str, started: float) -> None:
         self.timings[stage] = round(time.perf_counter() - started, 4)
@@ -634,7 +699,8 @@ class _Update:
 
         t = time.perf_counter()
         self.progress("dedup", 0, len(new))
-        dedup = _dedup(self.store, new, replaced, self.settings) if new or replaced else None
+        dedup = (_dedup(self.store, new, replaced, self.settings, self.lsh)
+                 if new or replaced else None)
         self._time("dedup", t)
         _checkpoint("deduplicated")
 
@@ -765,7 +831,8 @@ class _Update:
                 store.delete_stories(removed)
                 store.put_stories(self._stored_story(plan, sid, now) for sid in plan.stories)
                 _checkpoint("writing")
-                store.put_articles(self._new_rows(plan))
+                inserted = store.put_articles(self._new_rows(plan))
+                self.deleted_rows.update(a.row for a in replaced if a.row is not None)
                 store.relink_articles(plan.relinks())
                 store.put_analyses(_encode_analyses(self.analyses))
                 self._report(plan, removed)
@@ -773,6 +840,10 @@ class _Update:
             store.put_files(records)
             if self.options.retain_days is not None:
                 self._expire(now)
+            if plan and self.lsh.tables is not None:
+                # The writes above emptied the stored index; store it again, updated.
+                self.lsh.update(inserted, self.deleted_rows)
+                self.lsh.save(store)
             store.set_meta("last_update", now)
             _checkpoint("written")
 
@@ -803,6 +874,7 @@ class _Update:
         if not expired:
             return
         members = self.store.articles_of_stories(expired)
+        self.deleted_rows.update(a.row for a in members if a.row is not None)
         self.store.delete_articles(a.article.id for a in members)
         self.store.delete_stories(expired)
         self.result.stats["expired_stories"] = len(expired)

@@ -7,6 +7,8 @@ What is kept
   reason), so a bad file is reported once, not every hour.
 - ``articles``: the cleaned articles, their MinHash signature (the near-duplicate index is
   rebuilt from these at open), word count, canonical article (for copies) and story.
+- ``lsh``: the near-duplicate index over the stored signatures (sorted band tables), kept
+  exact by every update or emptied (then rebuilt from the signatures).
 - ``analyses``: per article, what the clusterer extracted from it (entity mentions, dates in
   the text) and the key it is valid for, so an update does not analyse stored articles again.
 - ``stories``: id, title, dates, and the merged summary and differences as JSON, so
@@ -164,6 +166,9 @@ class StoryStore(Protocol):
     def file_records(self) -> dict[str, FileRecord]: ...
     def put_files(self, records: Iterable[FileRecord]) -> None: ...
     def signatures(self) -> tuple[list[int], list[int], list[bytes]]: ...
+    def signatures_of(self, rows: Iterable[int]) -> dict[int, tuple[int, bytes]]: ...
+    def lsh_tables(self) -> list[bytes]: ...
+    def put_lsh_tables(self, tables: Sequence[bytes]) -> None: ...
     def articles_by_rows(self, rows: Iterable[int]) -> list[StoredArticle]: ...
     def articles_of_files(self, files: Iterable[str]) -> list[StoredArticle]: ...
     def articles_of_stories(self, story_ids: Iterable[str]) -> list[StoredArticle]: ...
@@ -180,7 +185,7 @@ class StoryStore(Protocol):
                     since: dt.date | None = None) -> list[StoredStory]: ...
     def delete_articles(self, ids: Iterable[str]) -> None: ...
     def delete_stories(self, ids: Iterable[str]) -> None: ...
-    def put_articles(self, articles: Iterable[StoredArticle]) -> None: ...
+    def put_articles(self, articles: Iterable[StoredArticle]) -> list[StoredArticle]: ...
     def relink_articles(self, links: Iterable[tuple[str, str | None, str]]) -> None: ...
     def put_stories(self, stories: Iterable[StoredStory]) -> None: ...
     def counts(self) -> dict[str, int]: ...
@@ -256,9 +261,16 @@ def _migration_3(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migration_4(conn: sqlite3.Connection) -> None:
+    """The near-duplicate (LSH) index as stored tables, one blob per band, so a run reads it
+    instead of rebuilding it from every stored signature. Absent (empty) until an update
+    stores it; any write of articles that does not store it again empties it."""
+    conn.execute("CREATE TABLE lsh (band INTEGER PRIMARY KEY, entries BLOB NOT NULL)")
+
+
 #: Migration i (1-based) brings the schema from version i - 1 to i. Append, never edit.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2,
-                                                          _migration_3]
+                                                          _migration_3, _migration_4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -573,6 +585,27 @@ class SQLiteStore:
         keys, words, blobs = map(list, zip(*rows, strict=True))
         return keys, words, blobs
 
+    def signatures_of(self, rows: Iterable[int]) -> dict[int, tuple[int, bytes]]:
+        """Row key -> (word count, MinHash signature) of the stored articles ``rows``."""
+        rows = sorted(set(rows))
+        out: dict[int, tuple[int, bytes]] = {}
+        for part in _chunks(rows):
+            marks = ", ".join("?" * len(part))
+            out.update((r, (w, sig)) for r, w, sig in self.conn.execute(
+                f"SELECT row_id, words, signature FROM articles WHERE row_id IN ({marks})", part))
+        return out
+
+    def lsh_tables(self) -> list[bytes]:
+        """The stored LSH tables in band order ([] when none are stored)."""
+        return [bytes(b) for (b,) in self.conn.execute(
+            "SELECT entries FROM lsh ORDER BY band")]
+
+    def put_lsh_tables(self, tables: Sequence[bytes]) -> None:
+        """Store the LSH tables (they must index exactly the stored articles with text)."""
+        self.conn.execute("DELETE FROM lsh")
+        self.conn.executemany("INSERT INTO lsh (band, entries) VALUES (?, ?)",
+                              list(enumerate(tables)))
+
     def _select_articles(self, column: str, values: Iterable) -> list[StoredArticle]:
         values = list(dict.fromkeys(values))
         found = []
@@ -610,8 +643,10 @@ class SQLiteStore:
                 f"SELECT id FROM articles WHERE id IN ({marks})", part))
         return found
 
-    def put_articles(self, articles: Iterable[StoredArticle]) -> None:
-        """Insert articles (and their index terms). Rows without a key get the next ones."""
+    def put_articles(self, articles: Iterable[StoredArticle]) -> list[StoredArticle]:
+        """Insert articles (and their index terms); returns them with their row keys. Rows
+        without a key get the next ones. The stored LSH index no longer matches: it is
+        emptied (a caller that updated it stores it again)."""
         articles = list(articles)
         top = self.conn.execute("SELECT COALESCE(MAX(row_id), 0) FROM articles").fetchone()[0]
         keyed = []
@@ -629,6 +664,9 @@ class SQLiteStore:
             "INSERT INTO terms (term, row_id) VALUES (?, ?)",
             [(t, a.row) for a in keyed for t in index_terms(a.article.title, a.article.text)],
         )
+        if keyed:
+            self.conn.execute("DELETE FROM lsh")
+        return keyed
 
     def analyses(self, ids: Iterable[str]) -> dict[str, tuple[str, bytes]]:
         """Article id -> (key, data) of the kept analyses of ``ids`` (absent ones left out)."""
@@ -685,7 +723,11 @@ class SQLiteStore:
         )
 
     def delete_articles(self, ids: Iterable[str]) -> None:
+        """Delete articles with their terms and analyses (and empty the stored LSH index,
+        which no longer matches)."""
         ids = list(ids)
+        if ids:
+            self.conn.execute("DELETE FROM lsh")
         for part in _chunks(ids):
             marks = ", ".join("?" * len(part))
             self.conn.execute(

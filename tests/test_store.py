@@ -172,17 +172,25 @@ def test_a_version_1_database_is_migrated_with_its_term_index_filled(tmp_path, m
     store.close()
 
 
-def test_a_version_2_database_gets_an_empty_analyses_table_and_keeps_its_data(
+def test_a_version_2_database_gets_empty_analyses_and_lsh_tables_and_keeps_its_data(
         tmp_path, monkeypatch):
     path = tmp_path / "news.db"
     monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:2])
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
     store = open_store(path)
-    _fill(store)
+    with store.transaction():  # version-2 inserts: no analyses, no lsh table yet
+        store.put_files([FileRecord("/in/a.txt", 10, 1, "ab")])
+        store.put_stories([_story()])
+        for row, aid in ((1, "a"), (2, "b")):
+            store.conn.execute(
+                "INSERT INTO articles (row_id, id, file, story, canonical, words, signature, "
+                "seen, text, path, extra) VALUES (?, ?, '/in/a.txt', 's-1', NULL, 3, x'00', "
+                "'2024-05-02', 'Some text here.', 'a.txt', '[]')", (row, aid))
     store.close()
     monkeypatch.undo()
     store = open_store(path)
-    assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "3"
+    assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "4"
+    assert store.lsh_tables() == []
     assert sorted(a.article.id for a in store.articles_of_stories(["s-1"])) == ["a", "b"]
     assert store.analyses(["a", "b"]) == {}
     with store.transaction():
@@ -206,6 +214,22 @@ def test_analyses_are_replaced_and_leave_with_their_article(tmp_path):
     with pytest.raises(StoreError), store.transaction():  # never one without its article
         store.put_analyses([("nobody", "k", b"x")])
     assert store.integrity() == "ok"
+    store.close()
+
+
+def test_writing_articles_empties_the_stored_lsh_index(tmp_path):
+    """A writer that changes articles without storing the index again leaves none, never a
+    stale one (the next update rebuilds it from the signatures)."""
+    store = open_store(tmp_path / "news.db")
+    _fill(store)
+    for write in (lambda: store.put_articles([_article("c")]),
+                  lambda: store.delete_articles(["a"])):
+        with store.transaction():
+            store.put_lsh_tables([b"\x01" * 8, b"\x02" * 8])
+        assert len(store.lsh_tables()) == 2
+        with store.transaction():
+            write()
+        assert store.lsh_tables() == []
     store.close()
 
 

@@ -13,13 +13,14 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import EVAL, REPO, SAMPLES, require
 from typer.testing import CliRunner
 
 from newsclust.cli import app
 from newsclust.errors import ExitCode
-from newsclust.incremental import UpdateOptions, update
+from newsclust.incremental import UpdateOptions, _LshTables, _signature_matrix, update
 from newsclust.settings import Settings
 from newsclust.store import open_store
 
@@ -115,6 +116,61 @@ def test_kept_analyses_spare_the_work_and_change_no_story(tmp_path):
         assert set(store.analyses(stored)) == stored
     finally:
         store.close()
+
+
+def _stored_index(db: Path) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The stored LSH tables, and the tables rebuilt from the stored signatures."""
+    store = open_store(db, readonly=True)
+    try:
+        lsh = _LshTables(SETTINGS.dedup_threshold)
+        stored = [np.frombuffer(b, dtype="<u8") for b in store.lsh_tables()]
+        rows, _, blobs = store.signatures()
+        found = lsh.entries(_signature_matrix(blobs), np.asarray(rows, dtype=np.int64))
+        return stored, [np.sort(found[:, b]) for b in range(lsh.bands)]
+    finally:
+        store.close()
+
+
+def _index_is_exact(db: Path) -> bool:
+    stored, rebuilt = _stored_index(db)
+    return len(stored) == len(rebuilt) and all(
+        np.array_equal(a, b) for a, b in zip(stored, rebuilt, strict=True))
+
+
+def test_the_stored_index_follows_inserts_replacements_and_retention(tmp_path):
+    inbox = _copy(["quake", "lavrov"], tmp_path / "in")
+    _write_article(inbox / "old" / "ferry.txt", "Ferry service to Tresco suspended", "2020-03-02",
+                   "The island ferry to Tresco was suspended on Monday after gales damaged the "
+                   "quay at New Grimsby, the operator said. Repairs will take two weeks.")
+    db = tmp_path / "news.db"
+    _update(db, inbox)
+    assert _index_is_exact(db)
+    copy = (SAMPLES / "lavrov" / "bosphorus-ledger.md").read_text(encoding="utf-8")
+    (inbox / "late").mkdir()
+    (inbox / "late" / "rerun.md").write_text(copy, encoding="utf-8")
+    assert len(_update(db, inbox).new_copies) == 1  # found through the stored index
+    assert _index_is_exact(db)
+    path = inbox / "quake" / "andes-wire.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\nA late paragraph about aid.\n",
+                    encoding="utf-8")
+    (inbox / "late" / "again.md").write_text(copy + "\nOne more line.\n", encoding="utf-8")
+    result = _update(db, inbox, retain_days=365)
+    assert result.stats["articles_replaced"] == 1 and result.stats["expired_stories"] == 1
+    assert _index_is_exact(db)
+
+
+def test_an_index_emptied_by_another_writer_is_rebuilt(tmp_path):
+    inbox = _copy(["lavrov"], tmp_path / "in")
+    db = tmp_path / "news.db"
+    _update(db, inbox)
+    store = open_store(db)
+    with store.transaction():
+        store.put_lsh_tables([])  # as after articles written without the index
+    store.close()
+    copy = (SAMPLES / "lavrov" / "bosphorus-ledger.md").read_text(encoding="utf-8")
+    (inbox / "rerun.md").write_text(copy, encoding="utf-8")
+    assert len(_update(db, inbox).new_copies) == 1
+    assert _index_is_exact(db)
 
 
 def test_a_touched_file_is_not_reread_and_a_changed_one_replaces_its_article(tmp_path):
