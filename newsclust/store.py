@@ -38,7 +38,10 @@ the ``meta`` table rather than ``PRAGMA user_version``, upserts as ``INSERT ... 
 SQLite-only statements stay in :class:`SQLiteStore`'s opening, checking and transaction code
 (``PRAGMA`` journal mode, synchronous, foreign keys, application id, quick_check;
 ``BEGIN IMMEDIATE``); the lock file would become a PostgreSQL advisory lock, and new article
-row keys (``MAX(row_id) + 1`` under the lock) a sequence.
+row keys (``MAX(row_id) + 1`` under the lock) a sequence. The LSH index is one blob per band
+(``lsh_tables``/``put_lsh_tables``), rewritten by each update in its transaction; several
+hosts could keep it in the same table, or in Redis through datasketch's storage layer
+(``dedup.DatasketchIndex``) if its per-article cost is acceptable there.
 """
 
 from __future__ import annotations
