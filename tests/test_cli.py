@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -152,3 +153,16 @@ def test_eval_scores_a_labelled_file(tmp_path):
     scores = json.loads(result.stdout)
     assert scores["articles"] == 3 and scores["gold_clusters"] == 2
     assert scores["bcubed"]["f1"] == pytest.approx(1.0)
+
+
+def test_readme_shows_the_real_config_output(tmp_path, monkeypatch):
+    """The README's `newsclust config` block is what the command prints with no settings."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ newsclust config\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    for name in [n for n in os.environ if n.startswith("NEWSCLUST_")]:
+        monkeypatch.delenv(name)
+    result = invoke("config")
+    assert result.exit_code == 0
+    assert [line.rstrip() for line in result.stdout.splitlines()] == block.splitlines()
