@@ -6,6 +6,7 @@ number of workers, and results come back in order.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
 import traceback
@@ -50,8 +51,15 @@ def map_chunks(
         results = [func(part) for part in parts]
     else:
         context = multiprocessing.get_context(_start_method())
-        with context.Pool(min(jobs, len(parts)), initializer, initargs) as pool:
-            results = pool.map(func, parts, chunksize=1)
+        # Forked workers share this process's memory until they write to it, and a garbage
+        # collection in a worker writes to every object it visits: freezing the objects that
+        # exist now keeps the workers' collector off them (and their pages shared).
+        gc.freeze()
+        try:
+            with context.Pool(min(jobs, len(parts)), initializer, initargs) as pool:
+                results = pool.map(func, parts, chunksize=1)
+        finally:
+            gc.unfreeze()
     return [item for part in results for item in part]
 
 
