@@ -12,8 +12,7 @@ import dataclasses
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Sequence
 
 from .chrome import is_chrome_line, junk_reason
 from .dates import find_date
@@ -76,11 +75,6 @@ REPEATED_LINE_MIN_SHARE = 0.001
 REPEATED_LINE_MAX_WORDS = 10
 
 
-T = TypeVar("T")
-R = TypeVar("R")
-ChunkMapper = Callable[[Callable[[Sequence[T]], list[R]], Sequence[T]], list[R]]
-
-
 def normalise_text(text: str) -> str:
     """NFC, invisible characters dropped, spaces folded; paragraphs kept as blank-line breaks."""
     return _normalise_ascii(text) if text.isascii() else _normalise_any(text)
@@ -115,7 +109,6 @@ def _normalise_any(text: str) -> str:
     return text.strip(" ")
 
 
-
 def _lines(text: str) -> list[str]:
     return [line for line in text.split("\n") if line]
 
@@ -148,38 +141,15 @@ def frequent_keys(counts: Counter[str], documents: int) -> frozenset[str]:
     return frozenset(key for key, count in counts.items() if count >= floor)
 
 
-def _normalise_chunk(texts: Sequence[str]) -> list[str]:
-    return [normalise_text(text) for text in texts]
-
-
-# The corpus's repeated lines, set before worker processes fork so each chunk need not carry
-# a copy of the set (see ``clean_corpus``).
-_repeated_for_workers: frozenset[str] = frozenset()
-
-
-def _clean_chunk(pairs: Sequence[tuple[Article, str]]) -> list[Article | Skipped]:
-    return [clean_article(article, text, _repeated_for_workers) for article, text in pairs]
-
-
-def _serial(func: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> list[R]:
-    return func(items)
-
-
-def clean_corpus(
-    articles: Sequence[Article], *, map_chunks: ChunkMapper = _serial
-) -> list[Article | Skipped]:
+def clean_corpus(articles: Sequence[Article]) -> list[Article | Skipped]:
     """Clean every article; pages with no article text become Skipped (title-only items stay).
 
-    ``map_chunks(func, items)`` runs ``func`` over chunks of ``items`` and returns the results
-    in order; the pipeline passes a multi-process one.
+    In one process: ``newsclust update`` cleans its new files with it. The batch pipeline
+    does the same steps on its load workers (``pipeline.load_articles``).
     """
-    global _repeated_for_workers
-    normalised = map_chunks(_normalise_chunk, [article.text for article in articles])
-    _repeated_for_workers = repeated_lines(normalised)
-    try:
-        return map_chunks(_clean_chunk, list(zip(articles, normalised, strict=True)))
-    finally:
-        _repeated_for_workers = frozenset()
+    normalised = [normalise_text(article.text) for article in articles]
+    repeated = repeated_lines(normalised)
+    return [clean_article(a, text, repeated) for a, text in zip(articles, normalised, strict=True)]
 
 
 def clean_article(
