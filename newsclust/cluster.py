@@ -207,24 +207,25 @@ ENTITY_CHARS = 20_000
 # Module-level functions so that worker processes can run them (``jobs`` > 1).
 
 
+def _unit_keys(unit: str) -> tuple[int, ...]:
+    """The keys (as :func:`_key_hash`) by which a title segment or line could be chrome."""
+    return tuple(_key_hash(k) for k in _line_keys(unit))
+
+
 def _chrome_keys(doc: tuple[str | None, str]) -> np.ndarray:
-    """Every key (as :func:`_key_hash`) by which a line or title segment of the document could
-    be chrome, each once."""
-    title, text = doc
-    lines = _title_segments(title) + [line for line in text.splitlines() if line.strip()]
-    return np.unique(np.fromiter((_key_hash(k) for line in lines for k in _line_keys(line)),
+    """Every key by which a unit of the document could be chrome, each once."""
+    segments, lines = _units(*doc)
+    return np.unique(np.fromiter((k for unit in segments + lines for k in _unit_keys(unit)),
                                  dtype=np.int64))
 
 
 def _strip_chrome(title: str | None, text: str, chrome: frozenset[int]) -> str:
-    """Title segments and body lines that are not chrome: "title.\nbody"."""
-
-    def keep(line: str) -> bool:
-        return not chrome or not any(_key_hash(k) in chrome for k in _line_keys(line))
-
-    head = " - ".join(s for s in _title_segments(title) if keep(s))
-    body = "\n".join(line for line in text.splitlines() if line.strip() and keep(line))
-    return head + ".\n" + body if head else body
+    """The units that are not chrome, joined: "title.\nbody"."""
+    segments, lines = _units(title, text)
+    if chrome:
+        segments = [u for u in segments if chrome.isdisjoint(_unit_keys(u))]
+        lines = [u for u in lines if chrome.isdisjoint(_unit_keys(u))]
+    return _join_units(segments, lines)
 
 
 def _units(title: str | None, text: str) -> tuple[list[str], list[str]]:
@@ -310,7 +311,7 @@ def _analysis_code() -> bytes:
     try:
         parts += [inspect.getsource(f) for f in (
             entities, _entity_terms_at, _units, _join_units, _unit_starts, _analyse_units,
-            _line_keys, _norm_line, _key_hash, _title_segments)]
+            _unit_keys, _line_keys, _norm_line, _key_hash, _title_segments)]
         parts += [_SKELETON_WORD.pattern, _TITLE_SPLIT.pattern, repr(SKELETON_WORDS)]
     except (OSError, TypeError):  # no sources (a frozen build): trust the version number
         from newsclust import __version__
@@ -334,7 +335,7 @@ def _analyse_units(doc: tuple[str | None, str]) -> Analysis:
     whole = _join_units(segments, lines)
     mentions = tuple((term, surface, display, bisect.bisect_right(starts, at) - 1)
                      for term, surface, display, at in _entity_terms_at(whole[:ENTITY_CHARS]))
-    unit_keys = tuple(tuple(_key_hash(k) for k in _line_keys(u)) for u in segments + lines)
+    unit_keys = tuple(_unit_keys(u) for u in segments + lines)
     return Analysis(_analysis_key(title, text), mentions, unit_keys)
 
 
