@@ -136,7 +136,7 @@ def _refresh_analyses(db: Path) -> None:
     canonical article, made by the current code (an edit of the extractor makes them stale,
     as it would for a user's database after an upgrade; that one-off cost is not what the
     benchmark measures). Made through the public API: a fit per week of articles."""
-    from newsclust.cluster import _analysis_key
+    from newsclust.cluster.analysis import _analysis_key
     from newsclust.incremental import _encode_analyses
     from newsclust.pipeline import make_clusterer
     from newsclust.settings import Settings

@@ -9,12 +9,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from newsclust.cluster import (
-    Explanation,
-    StoryClusterer,
-    _average_linkage,
-    _top_k_pairs,
-)
+from newsclust.cluster import Explanation, StoryClusterer
+from newsclust.cluster.pair_graph import _average_linkage, _top_k_pairs
 from newsclust.models import Article
 
 D = dt.date
@@ -249,20 +245,21 @@ def test_worker_processes_give_the_same_stories():
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_word_counts_in_chunks_equal_one_count_vectorizer(monkeypatch, jobs):
-    from newsclust import cluster
+    from newsclust.cluster import views
 
-    monkeypatch.setattr(cluster, "COUNT_CHUNK", 3)
+    monkeypatch.setattr(views, "COUNT_CHUNK", 3)
     texts = ["Holmes met the mayor", "", "12 34", "holmes and HOLMES", "Über straße",
              "the mayor, again", "zebra", "", "Ärger über Holmes"]
-    reference = cluster._word_counter().fit(texts)
-    words, counts = cluster._count_words(texts, jobs)
+    reference = views._word_counter().fit(texts)
+    words, counts = views._count_words(texts, jobs)
     assert list(words) == list(reference.get_feature_names_out())
     assert (counts != reference.transform(texts)).nnz == 0
     assert counts.dtype == np.float32
 
 
 def test_repeated_chrome_needs_enough_documents_spread_over_time():
-    from newsclust.cluster import _NO_DATE, _repeated_chrome
+    from newsclust.cluster.days import _NO_DATE
+    from newsclust.cluster.repeated_lines import _repeated_chrome
 
     spread, same_day, everywhere, rare = 11, 22, 33, 44
     docs = [np.array(keys, dtype=np.int64) for keys in (
