@@ -137,7 +137,7 @@ def _refresh_analyses(db: Path) -> None:
     as it would for a user's database after an upgrade; that one-off cost is not what the
     benchmark measures). Made through the public API: a fit per week of articles."""
     from newsclust.cluster.analysis import _analysis_key
-    from newsclust.incremental import _encode_analyses
+    from newsclust.incremental.analyses import encode_analyses
     from newsclust.pipeline import make_clusterer
     from newsclust.settings import Settings
     from newsclust.store import open_store
@@ -159,7 +159,7 @@ def _refresh_analyses(db: Path) -> None:
         store.conn.execute("DELETE FROM analyses")
         for week in weeks.values():
             fitted = make_clusterer(Settings()).fit(week, analyses={})
-            store.put_analyses(_encode_analyses(fitted.analyses_))
+            store.put_analyses(encode_analyses(fitted.analyses_))
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     print(f"analysed {len(leaders)} canonical articles in {time.perf_counter() - started:.0f} s",
@@ -169,12 +169,12 @@ def _refresh_analyses(db: Path) -> None:
 def _stored_index(db: Path) -> None:
     """Store the LSH index as every update keeps it (a database built through the store API,
     or migrated, has none; the first update would rebuild it)."""
-    from newsclust.incremental import _LshTables
+    from newsclust.incremental.lsh import LshTables
     from newsclust.settings import Settings
     from newsclust.store import open_store
 
     store = open_store(db)
-    lsh = _LshTables(Settings().dedup_threshold)
+    lsh = LshTables(Settings().dedup_threshold)
     lsh.load(store)
     if lsh.rebuilt:
         with store.transaction():
@@ -263,7 +263,7 @@ def measure_index(db: Path) -> dict:
     import numpy as np
 
     from newsclust.dedup import BandIndex, choose_bands
-    from newsclust.incremental import NUM_PERM, _signature_matrix
+    from newsclust.incremental.lsh import NUM_PERM, signature_matrix
     from newsclust.store import open_store
 
     store = open_store(db, readonly=True)
@@ -275,7 +275,7 @@ def measure_index(db: Path) -> dict:
     read = time.perf_counter() - t
     bands, band_rows = choose_bands(0.8, NUM_PERM)
     index = BandIndex(bands, band_rows)
-    index.add(_signature_matrix(blobs), np.asarray(rows, dtype=np.int64))
+    index.add(signature_matrix(blobs), np.asarray(rows, dtype=np.int64))
     rebuild = time.perf_counter() - t
     store.close()
     # The alternative: the sorted band tables as one blob in the database.

@@ -11,7 +11,7 @@ import pytest
 from conftest import SAMPLES
 
 from newsclust.cluster import Analysis, StoryClusterer
-from newsclust.incremental import _decode_analyses, _encode_analyses
+from newsclust.incremental.analyses import decode_analyses, encode_analyses
 from newsclust.models import Article
 from newsclust.pipeline import load_articles
 from newsclust.settings import Settings
@@ -60,12 +60,12 @@ def test_a_matching_key_is_trusted(articles):
 
 def test_kept_analyses_survive_the_database_encoding(articles):
     kept = StoryClusterer().fit(articles, analyses={}).analyses_
-    rows = {aid: (key, data) for aid, key, data in _encode_analyses(kept)}
-    assert _decode_analyses(rows) == kept
+    rows = {aid: (key, data) for aid, key, data in encode_analyses(kept)}
+    assert decode_analyses(rows) == kept
     # A blob of another layout is not an analysis: the article is analysed again.
     victim = articles[0].id
     rows[victim] = (rows[victim][0], zlib.compress(b'[[["w:x","x","X",0]],[]]'))
-    decoded = _decode_analyses(rows)
+    decoded = decode_analyses(rows)
     assert victim not in decoded and len(decoded) == len(kept) - 1
 
 
