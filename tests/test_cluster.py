@@ -274,3 +274,44 @@ def test_repeated_chrome_needs_enough_documents_spread_over_time():
     assert _repeated_chrome(docs, days_same, 3, 30) == {everywhere}
     assert _repeated_chrome(docs, days, 7, 30) == frozenset()
     assert _repeated_chrome([], days[:0], 3, 30) == frozenset()
+
+
+def test_repeated_chrome_counts_a_key_once_per_document():
+    from newsclust.cluster.repeated_lines import _repeated_chrome
+
+    # One document repeating a line three times is one document, not three.
+    docs = [np.array([5, 5, 5], dtype=np.int64), np.array([5, 6], dtype=np.int64)]
+    days = np.array([100, 200])
+    assert _repeated_chrome(docs, days, 3, 30) == frozenset()
+    assert _repeated_chrome(docs, days, 2, 30) == {5}
+
+
+def test_chrome_units_are_the_units_with_a_chrome_key():
+    from newsclust.cluster.repeated_lines import (
+        _chrome_units,
+        _document_keys,
+        _strip_chrome,
+        _unit_keys,
+        _units,
+    )
+
+    template = "Whenever Jane Doe posts new content, you will get an email delivered to you."
+    docs = [
+        ("Fire on Main Street | The Daily Bugle", f"Crews came at 9.\n\n{template}\nNo one hurt."),
+        ("The Daily Bugle", "Nothing but the masthead."),
+        (None, template.replace("Jane Doe", "John Roe") + "\nA second line."),
+        (None, ""),
+        ("Council votes", "The council voted 5-2.\nThe Daily Bugle"),
+    ]
+    keys = [_document_keys(doc) for doc in docs]
+    chrome = frozenset(_unit_keys("The Daily Bugle")) | {_unit_keys(template)[1]}
+    dropped = _chrome_units(keys, chrome)
+    for doc, drop in zip(docs, dropped, strict=True):
+        segments, lines = _units(*doc)
+        assert drop == tuple(i for i, unit in enumerate(segments + lines)
+                             if not chrome.isdisjoint(_unit_keys(unit)))
+    # The masthead as a title segment and as a line, the template with either name.
+    assert dropped == [(1, 3), (0,), (0,), (), (2,)]
+    kept = "Fire on Main Street.\nCrews came at 9.\nNo one hurt."
+    assert _strip_chrome(*docs[0], dropped[0]) == kept
+    assert _chrome_units(keys, frozenset()) == [()] * len(docs)

@@ -78,19 +78,11 @@ ENTITY_CHARS = 20_000
 # --------------------------------------------------------------------------- a batch fit
 
 
-_worker_chrome: frozenset[int] = frozenset()
-
-
-def _use_chrome(chrome: frozenset[int]) -> None:
-    """Worker-process initializer: the corpus chrome, sent once per worker."""
-    global _worker_chrome
-    _worker_chrome = chrome
-
-
-def _analyse(doc: tuple, chrome: frozenset[int] | None = None) -> tuple[str, list, list]:
-    """Cleaned text, entity mentions and text dates of one (title, text, date, back_weight)."""
-    title, text, date, back_weight = doc
-    text = _strip_chrome(title, text, _worker_chrome if chrome is None else chrome)
+def _analyse(doc: tuple) -> tuple[str, list, list]:
+    """Cleaned text, entity mentions and text dates of one (title, text, date, back_weight,
+    positions of the units that are chrome)."""
+    title, text, date, back_weight, dropped = doc
+    text = _strip_chrome(title, text, dropped)
     return text, _entity_terms(text[:ENTITY_CHARS]), _text_dates(text, date, back_weight)
 
 
@@ -152,43 +144,36 @@ def _analyse_units(doc: tuple[str | None, str]) -> Analysis:
     return Analysis(_analysis_key(title, text), mentions, unit_keys)
 
 
-def _apply_chrome(article: Article, analysis: Analysis, keep: list[bool],
+def _apply_chrome(article: Article, analysis: Analysis, dropped: tuple[int, ...],
                   back_weight: float) -> tuple[str, list, list]:
-    """(cleaned text, mentions, text dates) from a kept analysis, ``keep`` saying which units
-    the chrome filter keeps.
+    """(cleaned text, mentions, text dates) from a kept analysis, ``dropped`` the positions of
+    the units the chrome filter drops.
 
     The mentions of dropped units are dropped. Not quite a fresh analysis of the cleaned
     text when units are dropped: the extractor saw them as context (its lower-case word list,
     surnames named in full elsewhere, the 20,000-character cut). Text dates are read again
     (cheap), since which half of the text a date sits in depends on what was dropped.
     """
-    segments, lines = _units(article.title, article.text)
-    if all(keep):
-        text = _join_units(segments, lines)
-        mentions = [m[:3] for m in analysis.mentions]
+    text = _strip_chrome(article.title, article.text, dropped)
+    if dropped:
+        drop = set(dropped)
+        mentions = [m[:3] for m in analysis.mentions if m[3] not in drop]
     else:
-        k = len(segments)
-        text = _join_units([u for u, ok in zip(segments, keep[:k], strict=True) if ok],
-                           [u for u, ok in zip(lines, keep[k:], strict=True) if ok])
-        mentions = [m[:3] for m in analysis.mentions if keep[m[3]]]
+        mentions = [m[:3] for m in analysis.mentions]
     return text, mentions, _text_dates(text, article.date, back_weight)
 
 
 # --------------------------------------------------------------------------- worker processes
 
 
-def _map(fn, items: list, jobs: int, chrome: frozenset[int] | None = None,
-         keep: Callable = lambda result: result) -> list:
+def _map(fn, items: list, jobs: int, keep: Callable = lambda result: result) -> list:
     """``[keep(fn(item)) ...]``, in ``jobs`` worker processes when that pays off (``keep``
     runs here, on each result as it arrives)."""
     if jobs > 1 and len(items) > 200:
         from concurrent.futures import ProcessPoolExecutor
 
-        init = (_use_chrome, (chrome,)) if chrome is not None else (None, ())
-        with ProcessPoolExecutor(jobs, initializer=init[0], initargs=init[1]) as pool:
+        with ProcessPoolExecutor(jobs) as pool:
             return [keep(result) for result in pool.map(fn, items, chunksize=64)]
-    if chrome is not None:
-        return [keep(fn(item, chrome)) for item in items]
     return [keep(fn(item)) for item in items]
 
 

@@ -6,7 +6,6 @@ analysis, the two views), candidate pairs, pair similarities, average linkage.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 import time
@@ -30,7 +29,7 @@ from .analysis import (
 )
 from .days import _NO_DATE, MAX_DATES, _date_closeness
 from .pair_graph import _average_linkage, _row_dots, _top_k_pairs
-from .repeated_lines import _chrome_keys, _repeated_chrome
+from .repeated_lines import UnitKeys, _chrome_units, _document_keys, _repeated_chrome
 from .views import _common_words, _fit_tfidf, _identity, _TextView, _transform
 
 logger = logging.getLogger(__name__)
@@ -183,24 +182,21 @@ class StoryClusterer:
         for i, analysis in zip(todo, fresh, strict=True):
             found[i] = analysis
         self.analysed_ = len(todo)
-        self.chrome_ = chrome = self._fit_chrome(articles, [
-            np.unique(np.fromiter(itertools.chain.from_iterable(f.unit_keys), dtype=np.int64))
-            for f in found])
+        keys = [UnitKeys.of_units(f.unit_keys) for f in found]
+        self.chrome_ = self._fit_chrome(articles, keys)
+        dropped = _chrome_units(keys, self.chrome_)
+        del keys
         self.analyses_, out = {}, []
-        for a, analysis in zip(articles, found, strict=True):
+        for a, analysis, drop in zip(articles, found, dropped, strict=True):
             self.analyses_[a.id] = analysis
-            keep = [chrome.isdisjoint(keys) for keys in analysis.unit_keys]
-            out.append(_apply_chrome(a, analysis, keep, self.text_date_weight))
+            out.append(_apply_chrome(a, analysis, drop, self.text_date_weight))
         return out
 
-    def _fit_chrome(self, articles: Sequence[Article],
-                    keys: list[np.ndarray] | None = None) -> frozenset[int]:
-        """Lines and title segments repeated across the corpus over time: template chrome.
-        (``keys``: each article's chrome keys, when already known.)"""
+    def _fit_chrome(self, articles: Sequence[Article], keys: Sequence[UnitKeys]) -> frozenset[int]:
+        """Lines and title segments repeated across the corpus over time: template chrome."""
         days = np.array([a.date.toordinal() if a.date else _NO_DATE for a in articles])
-        if keys is None:
-            keys = _map(_chrome_keys, [(a.title, a.text) for a in articles], self.jobs)
-        chrome = _repeated_chrome(keys, days, self.boilerplate_min_docs, self.boilerplate_days)
+        chrome = _repeated_chrome([k.keys for k in keys], days, self.boilerplate_min_docs,
+                                  self.boilerplate_days)
         logger.debug("%d repeated chrome lines", len(chrome))
         return chrome
 
@@ -211,10 +207,16 @@ class StoryClusterer:
         if known is not None:  # fitting with kept analyses
             analysed = self._analyse_with_kept(articles, known)
         else:
+            # Each unit's keys are made once: counted over the corpus to find the chrome, then
+            # matched against it here, so the workers get the units to drop, not the chrome.
+            keys = _map(_document_keys, [(a.title, a.text) for a in articles], self.jobs)
             if fitting:
-                self.chrome_ = self._fit_chrome(articles)
-            docs = [(a.title, a.text, a.date, self.text_date_weight) for a in articles]
-            analysed = _map(_analyse, docs, self.jobs, self.chrome_, keep=_SharedMentions())
+                self.chrome_ = self._fit_chrome(articles, keys)
+            dropped = _chrome_units(keys, self.chrome_)
+            del keys
+            docs = [(a.title, a.text, a.date, self.text_date_weight, drop)
+                    for a, drop in zip(articles, dropped, strict=True)]
+            analysed = _map(_analyse, docs, self.jobs, keep=_SharedMentions())
         texts = [text for text, _, _ in analysed]
         if fitting:
             # "More than half the corpus" is evidence of a stop word only in a corpus of some

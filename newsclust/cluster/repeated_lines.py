@@ -13,12 +13,16 @@ documents over a long enough time.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
 from .days import _NO_DATE
+
+# --------------------------------------------------------------------------- line keys
 
 _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
 
@@ -60,56 +64,8 @@ def _key_hash(key: str) -> int:
     return int.from_bytes(digest, "little", signed=True)
 
 
-def _repeated_chrome(docs: Sequence[np.ndarray], days: np.ndarray, min_docs: int,
-                     min_span: int) -> frozenset[int]:
-    """Keys occurring in >= min_docs documents spread over more than min_span days.
-
-    ``docs`` holds each document's distinct keys. Without dates, syndication cannot be told
-    from chrome by time, so a key is chrome when it occurs in twice as many documents: the few
-    copies of one report that survive deduplication stay content, a site's template
-    (repeated on every page) does not.
-    """
-    if not docs:
-        return frozenset()
-    keys = np.concatenate(docs)
-    owner = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
-    order = np.argsort(keys, kind="stable")
-    keys, owner = keys[order], owner[order]
-    if not len(keys):
-        return frozenset()
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    n_docs = np.diff(np.r_[starts, len(keys)])
-    day = days[owner].astype(np.float64)
-    dated = day != _NO_DATE
-    first = np.minimum.reduceat(np.where(dated, day, np.inf), starts)
-    last = np.maximum.reduceat(np.where(dated, day, -np.inf), starts)
-    spread = np.isfinite(first) & (last - first > min_span)
-    chrome = (n_docs >= min_docs) & (spread | (n_docs >= 2 * min_docs))
-    return frozenset(keys[starts[chrome]].tolist())
-
-
+# --------------------------------------------------------------------------- units
 # Module-level functions so that worker processes can run them (``jobs`` > 1).
-
-
-def _unit_keys(unit: str) -> tuple[int, ...]:
-    """The keys (as :func:`_key_hash`) by which a title segment or line could be chrome."""
-    return tuple(_key_hash(k) for k in _line_keys(unit))
-
-
-def _chrome_keys(doc: tuple[str | None, str]) -> np.ndarray:
-    """Every key by which a unit of the document could be chrome, each once."""
-    segments, lines = _units(*doc)
-    return np.unique(np.fromiter((k for unit in segments + lines for k in _unit_keys(unit)),
-                                 dtype=np.int64))
-
-
-def _strip_chrome(title: str | None, text: str, chrome: frozenset[int]) -> str:
-    """The units that are not chrome, joined: "title.\nbody"."""
-    segments, lines = _units(title, text)
-    if chrome:
-        segments = [u for u in segments if chrome.isdisjoint(_unit_keys(u))]
-        lines = [u for u in lines if chrome.isdisjoint(_unit_keys(u))]
-    return _join_units(segments, lines)
 
 
 def _units(title: str | None, text: str) -> tuple[list[str], list[str]]:
@@ -135,3 +91,96 @@ def _unit_starts(segments: list[str], lines: list[str]) -> list[int]:
         at += len(line) + 1
     return starts
 
+
+def _unit_keys(unit: str) -> tuple[int, ...]:
+    """The keys (as :func:`_key_hash`) by which a title segment or line could be chrome."""
+    return tuple(_key_hash(k) for k in _line_keys(unit))
+
+
+class UnitKeys(NamedTuple):
+    """The keys of one document's units, in unit order (title segments, then lines):
+    ``keys[:per_unit[0]]`` are the first unit's, and so on. Made once per fit, in the pass
+    that counts keys over the corpus, and used again to drop the units that are chrome."""
+
+    keys: np.ndarray  # int64, as _key_hash
+    per_unit: np.ndarray  # uint8: how many keys each unit has (1 or 2)
+
+    @classmethod
+    def of_units(cls, unit_keys: Iterable[tuple[int, ...]]) -> UnitKeys:
+        unit_keys = list(unit_keys)
+        return cls(np.fromiter(itertools.chain.from_iterable(unit_keys), dtype=np.int64),
+                   np.fromiter(map(len, unit_keys), dtype=np.uint8, count=len(unit_keys)))
+
+
+def _document_keys(doc: tuple[str | None, str]) -> UnitKeys:
+    """The keys of each unit of one (title, text)."""
+    segments, lines = _units(*doc)
+    return UnitKeys.of_units(_unit_keys(unit) for unit in segments + lines)
+
+
+def _strip_chrome(title: str | None, text: str, dropped: Collection[int]) -> str:
+    """The text of the units that are kept (all but the positions in ``dropped``), joined:
+    "title.\nbody"."""
+    segments, lines = _units(title, text)
+    if dropped:
+        drop, k = set(dropped), len(segments)
+        segments = [u for i, u in enumerate(segments) if i not in drop]
+        lines = [u for i, u in enumerate(lines, start=k) if i not in drop]
+    return _join_units(segments, lines)
+
+
+# --------------------------------------------------------------------------- over the corpus
+
+
+def _repeated_chrome(docs: Sequence[np.ndarray], days: np.ndarray, min_docs: int,
+                     min_span: int) -> frozenset[int]:
+    """Keys occurring in >= min_docs documents spread over more than min_span days.
+
+    ``docs`` holds each document's keys (a key repeated within a document counts once).
+    Without dates, syndication cannot be told from chrome by time, so a key is chrome when it
+    occurs in twice as many documents: the few copies of one report that survive
+    deduplication stay content, a site's template (repeated on every page) does not.
+    """
+    if not docs:
+        return frozenset()
+    keys = np.concatenate(docs)
+    owner = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
+    order = np.argsort(keys, kind="stable")
+    keys, owner = keys[order], owner[order]
+    if not len(keys):
+        return frozenset()
+    # The stable sort leaves each key's owners in document order: a repeat within a document
+    # is next to its first occurrence.
+    once = np.r_[True, (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])]
+    keys, owner = keys[once], owner[once]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    n_docs = np.diff(np.r_[starts, len(keys)])
+    day = days[owner].astype(np.float64)
+    dated = day != _NO_DATE
+    first = np.minimum.reduceat(np.where(dated, day, np.inf), starts)
+    last = np.maximum.reduceat(np.where(dated, day, -np.inf), starts)
+    spread = np.isfinite(first) & (last - first > min_span)
+    chrome = (n_docs >= min_docs) & (spread | (n_docs >= 2 * min_docs))
+    return frozenset(keys[starts[chrome]].tolist())
+
+
+def _chrome_units(keys: Sequence[UnitKeys], chrome: frozenset[int]) -> list[tuple[int, ...]]:
+    """For each document, the positions of its units that are chrome (any of their keys is),
+    from the keys counted for :func:`_repeated_chrome`: no key is computed twice."""
+    dropped: list[tuple[int, ...]] = [() for _ in keys]
+    if not chrome or not keys:
+        return dropped
+    flat = np.concatenate([k.keys for k in keys])
+    per_unit = np.concatenate([k.per_unit for k in keys])
+    unit_of_key = np.repeat(np.arange(len(per_unit)), per_unit)
+    hit = np.isin(flat, np.fromiter(chrome, dtype=np.int64, count=len(chrome)))
+    chrome_unit = np.zeros(len(per_unit), dtype=bool)
+    chrome_unit[unit_of_key[hit]] = True
+    first_unit = np.cumsum([0] + [len(k.per_unit) for k in keys])
+    units = np.flatnonzero(chrome_unit)
+    owners = np.searchsorted(first_unit, units, side="right") - 1
+    docs, starts = np.unique(owners, return_index=True)
+    for doc, positions in zip(docs.tolist(), np.split(units - first_unit[owners], starts[1:]),
+                              strict=True):
+        dropped[doc] = tuple(positions.tolist())
+    return dropped
