@@ -113,6 +113,9 @@ def _analysis_code() -> bytes:
     from newsclust import entities
 
     parts = [repr(ENTITY_CHARS)]
+    # Each function's own source, wherever it lives (the unit helpers are in repeated_lines):
+    # moving one between modules keeps the keys, editing one changes them. A helper that one
+    # of these starts to call must join the list.
     try:
         parts += [inspect.getsource(f) for f in (
             entities, _entity_terms_at, _units, _join_units, _unit_starts, _analyse_units,
