@@ -8,6 +8,7 @@ A junk page has no article at all: a paywall, a captcha, a cookie wall, a sign-i
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 # Whole lines that are chrome, because no news sentence reads like this. Anchored at both ends,
 # so a long line of prose fails at once instead of backtracking through every alternative.
@@ -172,6 +173,31 @@ def is_chrome_line(line: str) -> bool:
         or _is_button_row(stripped)
         or is_breadcrumb(stripped)
     )
+
+
+# A video playlist entry: a clip's running time and its title ("0:47 Driver shot to death on
+# Blackstone and Saginaw Pause"; "Pause" labels the clip playing). Live coverage starts lines
+# with a clock time ("10:52 p.m.: Authorities said ..."), so a time followed by a.m. or p.m. is
+# not a running time, and only a run of entries makes a playlist.
+_PLAYLIST_ENTRY = re.compile(r"\d{1,2}:[0-5]\d\s+(?![AaPp]\.?[Mm]\b)\S")
+PLAYLIST_MIN_ENTRIES = 3
+_PLAYLIST_ENTRY_MAX_WORDS = 30
+
+
+def playlist_lines(lines: Sequence[str]) -> set[int]:
+    """Indexes of the lines that are a video playlist: runs of at least
+    ``PLAYLIST_MIN_ENTRIES`` consecutive entries of a running time and a short title."""
+    found: set[int] = set()
+    run: list[int] = []
+    for index, line in enumerate([*lines, ""]):
+        if (line[:1].isdigit() and _PLAYLIST_ENTRY.match(line)
+                and len(line.split(None, _PLAYLIST_ENTRY_MAX_WORDS)) <= _PLAYLIST_ENTRY_MAX_WORDS):
+            run.append(index)
+            continue
+        if len(run) >= PLAYLIST_MIN_ENTRIES:
+            found.update(run)
+        run = []
+    return found
 
 
 def _may_have_phrase(line: str) -> bool:

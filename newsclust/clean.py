@@ -14,7 +14,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
-from .chrome import is_chrome_line, junk_reason
+from .chrome import is_chrome_line, junk_reason, playlist_lines
 from .dates import find_date
 from .models import Article, Skipped
 
@@ -163,7 +163,11 @@ def clean_article(
     # Lines only the corpus-wide rule removed: a junk page must still be judged with them,
     # since its tell-tale lines ("Your notification has been saved.") repeat across the corpus.
     repeated_only: list[str] = []
-    for line in _lines(text):
+    lines = _lines(text)
+    playlist = playlist_lines(lines)
+    for index, line in enumerate(lines):
+        if index in playlist:
+            continue
         in_header = len(body) < _HEADER_ZONE
         if in_header and len(line.split()) <= _DATE_LINE_MAX_WORDS and find_date(line):
             # "Published 30 August 2025", "January 22, 2025 · 5 min read": metadata, not news.

@@ -128,3 +128,29 @@ def test_junk_pages_are_judged_before_corpus_repeated_lines_are_removed():
     ]
     cleaned = clean_corpus([art(text, id=str(n)) for n, text in enumerate(pages)])
     assert all(isinstance(item, Skipped) and "no article text" in item.reason for item in cleaned)
+
+
+PLAYLIST = (
+    "0:52 Harbour ferry runs aground near the breakwater Pause\n"
+    "1:07 Council votes to close the old market hall\n"
+    "2:31 Firefighters rescue a dog from a frozen pond\n"
+    "0:44 Storm knocks out power to 3,000 homes"
+)
+
+
+def test_a_video_playlist_is_chrome_and_a_page_of_only_one_has_no_article_text():
+    page = clean_article(art(PLAYLIST))
+    assert isinstance(page, Skipped) and page.reason == "no article text"
+    story = clean_article(art(f"{PROSE}\n{PLAYLIST}\n{PROSE}"))
+    assert story.text == f"{PROSE}\n\n{PROSE}"
+
+
+def test_clock_times_and_short_runs_are_not_a_playlist():
+    timeline = (
+        "10:52 p.m.: Police said the suspect was in custody.\n"
+        "11:02 PM - Officers reopened the street.\n"
+        "11:30 am The mayor spoke to reporters.\n"
+    )
+    assert clean_article(art(f"{PROSE}\n{timeline}")).text.count("\n\n") == 3
+    two_entries = "\n".join(PLAYLIST.split("\n")[:2])
+    assert clean_article(art(f"{PROSE}\n{two_entries}")).text.endswith("old market hall")
