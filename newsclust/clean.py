@@ -145,7 +145,7 @@ def clean_corpus(articles: Sequence[Article]) -> list[Article | Skipped]:
     """Clean every article; pages with no article text become Skipped (title-only items stay).
 
     In one process: ``newsclust update`` cleans its new files with it. The batch pipeline
-    does the same steps on its load workers (``pipeline.load_articles``).
+    does the same steps on its load workers (``ingest.load_articles``).
     """
     normalised = [normalise_text(article.text) for article in articles]
     repeated = repeated_lines(normalised)

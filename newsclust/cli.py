@@ -424,7 +424,8 @@ def dedup(
     smallest id); articles in no group are not listed. Exit codes as for 'cluster'.
     """
     from .dedup_report import dedup_csv, dedup_json, dedup_text
-    from .pipeline import find_copy_groups, load_articles
+    from .ingest import load_articles
+    from .pipeline import find_copy_groups
 
     _setup_logging(quiet, verbose, log_file)
     settings = _settings(config, dedup_threshold=threshold, jobs=jobs, seed=seed)

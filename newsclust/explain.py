@@ -12,8 +12,9 @@ from pathlib import Path
 
 from .cluster import Explanation
 from .errors import InputError
+from .ingest import load_articles
 from .models import Article
-from .pipeline import find_copy_groups, load_articles, make_clusterer
+from .pipeline import find_copy_groups, make_clusterer
 from .settings import Settings
 
 

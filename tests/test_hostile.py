@@ -628,7 +628,7 @@ def test_zero_width_and_right_to_left_controls_are_dropped(tmp_path):
 
 
 def test_same_id_in_two_files_keeps_both_with_unique_ids(tmp_path):
-    from newsclust.pipeline import unique_ids  # the pipeline step that makes ids unique
+    from newsclust.ingest import unique_ids  # the pipeline step that makes ids unique
 
     found = read_case(make_same_id_twice, tmp_path)
     ids = [a.id for a in unique_ids([found["a.json"], found["b.json"]])]

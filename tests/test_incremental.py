@@ -12,8 +12,8 @@ from conftest import SAMPLES
 
 from newsclust.cluster import Analysis, StoryClusterer
 from newsclust.incremental.analyses import decode_analyses, encode_analyses
+from newsclust.ingest import load_articles
 from newsclust.models import Article
-from newsclust.pipeline import load_articles
 from newsclust.settings import Settings
 
 

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsclust import load
+from newsclust.ingest import load_articles
 from newsclust.models import Article, Skipped
-from newsclust.pipeline import load_articles
 from newsclust.settings import Settings
 
 TEXT = "Firefighters in Tilburg battled a blaze at a furniture warehouse for six hours. " * 2
@@ -132,7 +132,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 def test_chunks_on_worker_processes_give_what_one_process_gives(tmp_path, monkeypatch):
     # Small chunks and pieces, so that the samples (bad files included) and a big feed with
     # an id used twice and a line repeated across articles spread over several workers.
-    monkeypatch.setattr("newsclust.pipeline.LOAD_CHUNK", 3)
+    monkeypatch.setattr("newsclust.ingest.LOAD_CHUNK", 3)
     monkeypatch.setattr(load, "JSONL_PIECE_BYTES", 300)
     furniture = "Join the conversation at the Tilburg Courier"
     lines = [

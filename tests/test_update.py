@@ -404,7 +404,8 @@ def _gva_batches(tmp_path: Path, batches: int) -> tuple[list[Path], dict[str, st
 
 @pytest.mark.slow
 def test_ten_date_ordered_batches_score_within_001_of_one_batch_run(tmp_path):
-    from newsclust.pipeline import find_copies, group_stories, load_articles
+    from newsclust.ingest import load_articles
+    from newsclust.pipeline import find_copies, group_stories
     from newsclust.scoring import score_against_gold
 
     files, gold = _gva_batches(tmp_path, 10)

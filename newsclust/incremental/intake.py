@@ -8,9 +8,9 @@ import logging
 from dataclasses import dataclass
 
 from ..clean import clean_corpus
+from ..ingest import unique_ids
 from ..load import load_file
 from ..models import Article, Skipped
-from ..pipeline import unique_ids
 from ..settings import Settings
 from ..store import FileRecord, StoredArticle, StoryStore
 from .files import Scan
