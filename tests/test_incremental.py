@@ -114,3 +114,46 @@ def test_kept_analyses_follow_the_chrome_filter_of_the_fit():
     again = StoryClusterer().fit(spread[:1], analyses=reused.analyses_)
     assert again.analysed_ == 0
     assert set(again.entity_vectorizer_.vocabulary_) == set(alone.entity_vectorizer_.vocabulary_)
+
+
+# --- the update's own steps, one module each -----------------------------------------------
+
+
+def test_windows_merge_overlapping_days_into_spans():
+    from newsclust.incremental.neighbourhood import windows
+
+    d = dt.date(2025, 3, 10)
+    days = [d + dt.timedelta(days=k) for k in (9, 0, 2, 0, 30)]
+    assert windows(days, 3) == [
+        (d - dt.timedelta(days=3), d + dt.timedelta(days=5)),  # days 0 and 2 overlap
+        (d + dt.timedelta(days=6), d + dt.timedelta(days=12)),
+        (d + dt.timedelta(days=27), d + dt.timedelta(days=33)),
+    ]
+    assert windows([], 3) == []
+
+
+def _articles(*ids: str) -> dict[str, Article]:
+    return {i: Article(id=i, text="x", path=i, date=dt.date(2025, 1, int(i[1:]))) for i in ids}
+
+
+def test_a_grown_story_keeps_its_id_and_a_merge_keeps_the_bigger_ones():
+    from newsclust.incremental.plan import _stable_ids
+    from newsclust.pipeline import story_id
+
+    members = _articles("a1", "a2", "a3", "a4", "a5", "a6")
+    stored = {"a1": "s-old1", "a2": "s-old1", "a3": "s-old2"}
+    clusters = [["a1", "a2", "a3", "a4"],  # s-old1 (2 articles) merged with s-old2 (1)
+                ["a5", "a6"]]  # all new
+    ids = _stable_ids(clusters, stored, members, taken={"s-old1", "s-old2"})
+    assert ids[0] == "s-old1"
+    assert ids[1] == story_id([members["a5"], members["a6"]])  # as batch names it
+
+
+def test_a_fresh_id_never_takes_a_stored_one():
+    from newsclust.incremental.plan import _stable_ids
+    from newsclust.pipeline import story_id
+
+    members = _articles("a1", "a2")
+    taken = {story_id([members["a1"]])}  # a stored story already has the first choice
+    [sid] = _stable_ids([["a1", "a2"]], {}, members, taken=set(taken))
+    assert sid not in taken and sid == story_id([members["a2"]])
