@@ -103,6 +103,64 @@ def test_a_week_later_the_same_kind_of_event_is_a_new_story():
     assert time.value < 0.35
 
 
+def headline(id_, title, date):
+    """A title-only item: a page whose text the cleaner emptied, or an RSS headline."""
+    return art(id_, "", title=title, date=date)
+
+
+def test_a_headline_joins_its_story():
+    webb = headline("rss", "Police name Marcus Webb, 23, killed in Dorr Street shooting",
+                    D(2016, 3, 15))
+    labels = StoryClusterer().fit([*CORPUS, webb]).labels_
+    assert labels[4] == labels[0] == labels[2]
+    assert labels[4] != labels[1]
+
+
+def test_headlines_of_one_event_a_day_apart_join():
+    first = headline("h1", "Toddler dies after shooting in Killeen home", D(2016, 3, 14))
+    second = headline("h2", "Killeen woman accused of shooting toddler", D(2016, 3, 15))
+    labels = StoryClusterer().fit([*CORPUS, first, second]).labels_
+    assert labels[4] == labels[5]
+
+
+def test_headlines_sharing_a_city_weeks_apart_stay_apart():
+    # Different shootings in one city: the headlines share the city and "shooting", which
+    # for a few title words is a high cosine. A body could show more shared content weeks
+    # later; a headline cannot, so time must be close.
+    early = headline("h1", "Shooting in central Toledo sends four men to hospital",
+                     D(2016, 3, 1))
+    late = headline("h2", "Woman wounded in Toledo shooting", D(2016, 4, 12))
+    clusterer = StoryClusterer().fit([*CORPUS, early, late])
+    assert clusterer.labels_[4] != clusterer.labels_[5]
+    explanation = clusterer.explain(early, late)
+    text, entities, time = explanation.components
+    # The content alone would pass the threshold under the floor that articles with a body get.
+    content = text.contribution + entities.contribution
+    assert content * clusterer.time_floor >= clusterer.threshold
+    assert not explanation.linked
+    assert "only a title" in time.detail
+
+
+def test_a_headline_weeks_after_a_story_from_its_street_stays_apart():
+    late = headline("h", "Toledo police: man shot on Dorr Street", D(2016, 4, 25))
+    clusterer = StoryClusterer().fit([*CORPUS, late])
+    assert clusterer.labels_[4] not in (clusterer.labels_[0], clusterer.labels_[2])
+    text, entities, _ = clusterer.explain(TOLEDO_B, late).components
+    assert (text.contribution + entities.contribution) * clusterer.time_floor >= \
+        clusterer.threshold
+
+
+def test_has_body_tells_a_kept_line_from_a_title_alone():
+    from newsclust.cluster.repeated_lines import _has_body, _strip_chrome
+
+    title, text = "Woman wounded in Toledo shooting | WTOL", "Subscribe now\nShe is 41."
+    assert _has_body(_strip_chrome(title, text, ()))
+    assert _has_body(_strip_chrome(None, text, ()))
+    assert not _has_body(_strip_chrome(title, "", ()))
+    assert not _has_body(_strip_chrome(title, text, (2, 3)))  # every line is chrome
+    assert not _has_body(_strip_chrome(None, "", ()))
+
+
 def test_empty_and_tiny_inputs():
     assert StoryClusterer().fit([]).labels_ == []
     assert StoryClusterer().fit([TOLEDO_A]).labels_ == [0]

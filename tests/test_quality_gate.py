@@ -44,12 +44,12 @@ def gva():
 
 
 def test_gva_bcubed(gva):
-    assert gva["bcubed"]["f1"] >= 0.930
-    assert gva["bcubed"]["precision"] >= 0.955
+    assert gva["bcubed"]["f1"] >= 0.933
+    assert gva["bcubed"]["precision"] >= 0.970
 
 
 def test_gva_pairs(gva):
-    assert gva["pairs"]["f1"] >= 0.810
+    assert gva["pairs"]["f1"] >= 0.815
 
 
 def test_wikiref_is_not_one_cluster():
@@ -70,7 +70,7 @@ def test_seed_reports_form_one_story():
 
 def test_gva_through_the_whole_pipeline():
     # What a user gets from `newsclust eval`: cleaning, junk pages skipped, copies collapsed,
-    # then stories. Floors just under 0.9365 / 0.822 (B-cubed / pair F1) reached at default
+    # then stories. Floors just under 0.9393 / 0.8276 (B-cubed / pair F1) reached at default
     # settings; the targets are 0.93 / 0.80.
     from newsclust.pipeline import run
     from newsclust.render import report_dict
@@ -82,6 +82,6 @@ def test_gva_through_the_whole_pipeline():
         pytest.skip(f"{path} is absent (../shared is only beside the repo in CI and dev)")
     report = report_dict(run([path], Settings()))
     result = score_against_gold(read_gold(path), predicted_labels(report))
-    assert result["bcubed"]["f1"] >= 0.93
-    assert result["pairs"]["f1"] >= 0.81
-    assert result["bcubed"]["precision"] >= 0.965
+    assert result["bcubed"]["f1"] >= 0.935
+    assert result["pairs"]["f1"] >= 0.82
+    assert result["bcubed"]["precision"] >= 0.975

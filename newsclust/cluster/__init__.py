@@ -26,7 +26,8 @@ The algorithm (all sparse; never an n x n matrix):
    and ``text_date_weight`` in the second half, where news puts background ("the second big
    fire this week, after the Keileweg blaze on 3 March"). News of an event bunches in its first
    days; a report weeks later (arrest, trial) is the same story only with stronger shared
-   content. Undated pairs get factor 1 (no evidence either way).
+   content. Undated pairs get factor 1 (no evidence either way). A pair with a side that has
+   only its title (a headline) gets no floor: see below.
 5. **Clustering.** Average linkage over the sparse candidate graph (pairs that are not
    candidates count as similarity 0), merging while the best average link is at least
    ``threshold``. Average linkage does not chain A-B-C the way single linkage does.
@@ -34,7 +35,12 @@ The algorithm (all sparse; never an n x n matrix):
    set of articles gives the same stories whatever the input order.
 
 Articles whose text is empty or only chrome keep their title: they join a story when the title
-alone is similar enough (it rarely is, so most stay alone, which is the safe failure).
+alone is similar enough. A headline is weak evidence: its few words make cosines that reach 1 on
+one shared place name ("Fresno" and "shooting" in two headlines of different shootings), and it
+cannot show the extra shared content that lets a report weeks later join. So a pair with a
+headline-only side gets no time floor: it links only when close in time (time factor =
+closeness). On gva-dev (176 headline items after cleaning) this took the pairs a headline
+makes with the rest of its story from 68 right and 39 wrong to 65 right and 2 wrong.
 
 The modules, one step each:
 

@@ -29,7 +29,13 @@ from .analysis import (
 )
 from .days import _NO_DATE, MAX_DATES, _date_closeness
 from .pair_graph import _average_linkage, _row_dots, _top_k_pairs
-from .repeated_lines import UnitKeys, _chrome_units, _document_keys, _repeated_chrome
+from .repeated_lines import (
+    UnitKeys,
+    _chrome_units,
+    _document_keys,
+    _has_body,
+    _repeated_chrome,
+)
 from .views import _common_words, _fit_tfidf, _identity, _TextView, _transform
 
 logger = logging.getLogger(__name__)
@@ -66,6 +72,7 @@ class _Features:
     date_weights: np.ndarray  # (n, MAX_DATES) trust in each date
     entity_terms: list[list[str]]
     displays: list[dict[str, str]]  # term -> how the document wrote it (for explain)
+    headline_only: np.ndarray  # (n,) bool: no body line left, only the title (a headline)
 
 
 def _check_range(name: str, value, low, high, *, integer: bool = False, open_low: bool = False):
@@ -97,6 +104,8 @@ class StoryClusterer:
     time_grace, time_tau, time_floor: the time factor is 1 for date gaps up to ``time_grace``
         days, then decays as exp(-(gap - grace) / tau) towards ``time_floor``: coverage of an
         event fades within days, and a report weeks later needs about three times the content.
+        A pair where one side has only a title (no body line) gets no floor: a headline cannot
+        show that much more content (its cosines saturate on one shared place name).
     text_date_weight: trust in a date written in the second half of a text.
     n_neighbors: candidate pairs per article.
     candidate_max_df: terms in more than this share of the documents (kept within 20..500
@@ -218,6 +227,7 @@ class StoryClusterer:
                     for a, drop in zip(articles, dropped, strict=True)]
             analysed = _map(_analyse, docs, self.jobs, keep=_SharedMentions())
         texts = [text for text, _, _ in analysed]
+        headline_only = np.array([not _has_body(text) for text in texts], dtype=bool)
         if fitting:
             # "More than half the corpus" is evidence of a stop word only in a corpus of some
             # size; in a handful of documents a shared word is shared content.
@@ -250,15 +260,20 @@ class StoryClusterer:
                 dates[i, 0], weights[i, 0] = a.date.toordinal(), 1.0
             for k, (day, weight) in enumerate(found, start=1):
                 dates[i, k], weights[i, k] = day, weight
-        return _Features(text, entities, dates, weights, terms, displays)
+        return _Features(text, entities, dates, weights, terms, displays, headline_only)
 
     # ----------------------------------------------------------------- similarity
 
     def _decay(self, gaps: np.ndarray) -> np.ndarray:
         return np.exp(-np.maximum(0.0, gaps - self.time_grace) / self.time_tau)
 
-    def _time_factor(self, closeness: np.ndarray) -> np.ndarray:
-        factor = self.time_floor + (1 - self.time_floor) * closeness
+    def _time_factor(self, closeness: np.ndarray, headline: np.ndarray) -> np.ndarray:
+        # The floor lets a report weeks later join when it shares much more content. A pair
+        # with a headline-only side cannot show that: the cosines of a few title words reach
+        # 1 on one shared place name, whatever the event. Without a body, nearness in time is
+        # required: no floor.
+        floor = np.where(headline, 0.0, self.time_floor)
+        factor = floor + (1 - floor) * closeness
         # Unknown dates are no evidence either way.
         return np.where(np.isnan(closeness), 1.0, factor)
 
@@ -284,12 +299,13 @@ class StoryClusterer:
     def _pair_components(self, f: _Features, rows: np.ndarray, cols: np.ndarray):
         text = _row_dots(f.text, rows, cols)
         entities = _row_dots(f.entities, rows, cols)
-        closeness, gaps = _date_closeness(f.dates, f.date_weights, rows, cols, self._decay)
-        return text, entities, closeness, gaps
+        closeness, _ = _date_closeness(f.dates, f.date_weights, rows, cols, self._decay)
+        headline = f.headline_only[rows] | f.headline_only[cols]
+        return text, entities, closeness, headline
 
-    def _combine(self, text, entities, closeness, gaps=None) -> np.ndarray:
+    def _combine(self, text, entities, closeness, headline) -> np.ndarray:
         content = self.text_weight * text + self.entity_weight * entities
-        return content * self._time_factor(closeness)
+        return content * self._time_factor(closeness, headline)
 
     # ----------------------------------------------------------------- fit
 
@@ -367,6 +383,8 @@ class StoryClusterer:
             parts.append(f"published {abs(int(a[0] - b[0]))} days apart")
         if not both_published:
             parts.append(f"dates in the texts {gap} days apart (trusted {weight:.2f})")
+        if f.headline_only.any():
+            parts.append("no floor: only a title to go by")
         return "; ".join(parts) + "; multiplies the sum"
 
     def _shared_entities(self, f: _Features) -> list[str]:
@@ -394,8 +412,8 @@ class StoryClusterer:
             raise RuntimeError("This StoryClusterer is not fitted yet. Call 'fit' first.")
         f = self._featurize([a, b], fitting=False)
         zero, one = np.array([0]), np.array([1])
-        text, entities, closeness, gaps = self._pair_components(f, zero, one)
-        factor = float(self._time_factor(closeness)[0])
+        text, entities, closeness, headline = self._pair_components(f, zero, one)
+        factor = float(self._time_factor(closeness, headline)[0])
         shared = self._shared_entities(f)
         time_detail = self._time_detail(f)
         components = (
@@ -406,7 +424,7 @@ class StoryClusterer:
                       "shared: " + "; ".join(shared[:20]) if shared else "none shared"),
             Component("time", factor, 1.0, factor, time_detail),
         )
-        similarity = float(self._combine(text, entities, closeness)[0])
+        similarity = float(self._combine(text, entities, closeness, headline)[0])
         same = None
         if a.id in self.ids_ and b.id in self.ids_:
             same = bool(self._roots[self.ids_[a.id]] == self._roots[self.ids_[b.id]])

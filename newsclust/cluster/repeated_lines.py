@@ -79,6 +79,12 @@ def _join_units(segments: list[str], lines: list[str]) -> str:
     return head + ".\n" + body if head else body
 
 
+def _has_body(cleaned: str) -> bool:
+    """Whether a text made by :func:`_join_units` kept any body line (not just the title):
+    the head ends with ".\n", a kept body line never ends with a line break."""
+    return bool(cleaned) and not cleaned.endswith("\n")
+
+
 def _unit_starts(segments: list[str], lines: list[str]) -> list[int]:
     """Offset of each unit in ``_join_units(segments, lines)``."""
     starts, at = [], 0
