@@ -14,8 +14,9 @@ One ``update`` (:func:`update`, in :mod:`.run`):
    story sharing their rarest names, and every story whose copy groups they change. Stories
    outside it stay as they are. Per-article analyses are kept in the database
    (:mod:`.analyses`), so only new articles are analysed. On gva-dev in 10 date-ordered
-   batches this ends within 0.01 B-cubed F1 of one batch run (tests/test_update.py; 0.9307
-   against 0.9367; the plan module says where the difference comes from).
+   batches this ends within 0.01 B-cubed F1 of one batch run (tests/test_update.py;
+   ``benchmarks/update_gap.py`` measures it; :mod:`.plan` says where the difference comes
+   from).
 5. **Keep story ids stable** (:mod:`.plan`): a new cluster inherits the id of the stored story
    it holds most articles of; other clusters get a fresh id from their first article.
 6. **Summarise** only the stories whose articles changed (:mod:`.summaries`, on ``jobs``
