@@ -20,6 +20,9 @@ How
    Jaccard >= ``threshold``, or containment >= ``containment`` for a substantial smaller text (a
    cut copy). The defaults (4-word shingles, 0.5, 0.6, and the floors in ``verification``) were
    chosen on syndication-style copies of gva-dev texts (benchmarks/bench_dedup.py).
+   A verified pair that puts other names or figures in the same places at two or more spots
+   (``slots``: a template story, "Acme said it filed a 24 mln dlr issue" and "Bolt said it
+   filed a 96 mln dlr issue") is not a copy (``template_check``).
 5. **Groups** (``finder``) are connected components of the verified pairs (transitive). Each has
    one canonical article: the most words, then the earliest date (None last), then the smallest
    id. The group's ``similarity`` is the smallest verified similarity among its joined pairs,

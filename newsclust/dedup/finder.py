@@ -23,6 +23,7 @@ from newsclust.shingle import ShingleBatch, fmix64, shingle_batch
 from .banding import choose_bands
 from .fingerprinting import batches, concat, fingerprint, select
 from .index import BandIndex, DatasketchIndex
+from .slots import MAX_SLOT_CONFLICTS, SlotReader, slot_conflicts
 from .verification import ShingleSets, prefilter, verify
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,8 @@ class NearDuplicateFinder:
         the result does not depend on it.
     storage_config : None for the in-memory numpy index; a datasketch storage config (e.g.
         ``{"type": "redis", ...}``) to keep the index in datasketch's ``MinHashLSH`` instead.
+    template_check : reject verified pairs that put other names or figures in the same places
+        (template stories, ``slots``); False joins on shingles alone.
 
     Attributes after ``fit``: ``result_`` (DedupResult), ``ids_`` (article ids, row order),
     ``fingerprints_`` (uint32 MinHash signatures, one row per id in ``ids_``; an empty text has
@@ -124,6 +127,7 @@ class NearDuplicateFinder:
         seed: int = 1,
         jobs: int = 1,
         storage_config: dict | None = None,
+        template_check: bool = True,
     ) -> None:
         self.threshold = threshold
         self.containment = containment
@@ -132,12 +136,13 @@ class NearDuplicateFinder:
         self.seed = seed
         self.jobs = jobs
         self.storage_config = storage_config
+        self.template_check = template_check
 
     # -- parameters --
 
     def get_params(self) -> dict:
         names = ("threshold", "containment", "num_perm", "shingle_size", "seed", "jobs",
-                 "storage_config")
+                 "storage_config", "template_check")
         return {name: getattr(self, name) for name in names}
 
     def _validate_params(self) -> None:
@@ -152,6 +157,11 @@ class NearDuplicateFinder:
             raise ValueError(
                 "The 'storage_config' parameter of NearDuplicateFinder must be a dict or None. "
                 f"Got {self.storage_config!r} instead."
+            )
+        if not isinstance(self.template_check, bool):
+            raise ValueError(
+                "The 'template_check' parameter of NearDuplicateFinder must be of type bool. "
+                f"Got {self.template_check!r} instead."
             )
         self.bands_, self.rows_ = choose_bands(self.threshold, self.num_perm)
 
@@ -267,8 +277,20 @@ class NearDuplicateFinder:
             return _Edges.empty(), len(pairs)
         sets = self._shingle_sets(np.unique(plausible), batch, rows)
         accept, _, similarity = verify(plausible, sets, self.threshold, self.containment)
+        if self.template_check:
+            accept[accept] = self._same_names_and_figures(plausible[accept])
         kept = plausible[accept]
         return _Edges(kept[:, 0], kept[:, 1], similarity[accept]), len(pairs)
+
+    def _same_names_and_figures(self, pairs: np.ndarray) -> np.ndarray:
+        """For each pair, whether it has fewer than MAX_SLOT_CONFLICTS slot conflicts."""
+        reader = SlotReader()
+        texts = self._articles
+        return np.array(
+            [slot_conflicts(reader.read(a, texts[a].text), reader.read(b, texts[b].text))
+             < MAX_SLOT_CONFLICTS for a, b in pairs.tolist()],
+            dtype=bool,
+        )
 
     def _shingle_sets(self, needed: np.ndarray, batch: ShingleBatch,
                       rows: np.ndarray) -> ShingleSets:
