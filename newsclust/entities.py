@@ -58,8 +58,10 @@ _SPECIAL_LETTERS = str.maketrans(
 _POSSESSIVE = re.compile(r"'s?\b|\b's?$")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _DOUBLED = re.compile(r"([a-z])\1+")
+_APOSTROPHE_S = re.compile(r"'s\b")
 
 
+@lru_cache(maxsize=100_000)
 def _fold_token(token: str) -> str:
     # "y" and "i" are the commonest transliteration swap (Sergey/Sergei, Yuri/Iuri); the
     # Turkish "-oğlu" suffix comes out as "oglu", or "olu" when a lossy page drops the silent
@@ -80,9 +82,12 @@ def name_key(name: str) -> str:
     True
     """
     text = name.translate(_SPECIAL_LETTERS)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = re.sub(r"'s\b", "", text).replace("'", "")
+    if not text.isascii():  # ASCII has nothing to decompose
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower()
+    if "'" in text:
+        text = _APOSTROPHE_S.sub("", text).replace("'", "")
     tokens = [_fold_token(t) for t in _NON_ALNUM.split(text) if t]
     return " ".join(tokens)
 
@@ -296,9 +301,19 @@ _UP = _upper_class()
 _WORD = rf"(?:(?:[{_UP}]\.){{2,}}|[{_UP}][\w'’\-]*\w|[{_UP}]\.?)"
 _ORDINAL = r"\d+(?:st|nd|rd|th)"
 _DOTTED_END = re.compile(rf"(?<!\S)(?:[{_UP}]\.){{2,}}$")
-_CONNECT = r"(?:of|de|da|del|della|der|den|van|von|du|la|le|al|el|bin|ibn|y)"
+_CONNECTORS = _words("of de da del della der den van von du la le al el bin ibn y")
+_CONNECT = rf"(?:{'|'.join(_CONNECTORS)})"
+# A capitalised word or an ordinal before one ("5th Avenue"), not inside a word, then more
+# words, maybe joined by a connector. The first character is matched before the look-behind
+# that checks what precedes it: a pattern that starts with a character class lets the regex
+# engine jump from candidate to candidate instead of trying every position of the text (with
+# the look-behind first it did, and that was most of the time of the names of a sentence). It
+# means (?<![\w'’\-])(?:{_WORD}|{_ORDINAL}(?=\s+[{_UP}])) with the first character taken out
+# of each alternative: an upper-case letter starts a _WORD, a digit an ordinal.
 _SEQ = re.compile(
-    rf"(?<![\w'’\-])(?:{_WORD}|{_ORDINAL}(?=\s+[{_UP}]))"
+    rf"[{_UP}\d](?<![\w'’\-].)"
+    rf"(?:(?<=[{_UP}])(?:\.(?:[{_UP}]\.)+|[\w'’\-]*\w|\.?)"
+    rf"|(?<=\d)\d*(?:st|nd|rd|th)(?=\s+[{_UP}]))"
     rf"(?:\s(?:{_CONNECT}\s)?(?:{_WORD}|{_ORDINAL}))*"
     rf"(?:\.(?=\s+[{_UP}a-z]))?",
 )
@@ -321,7 +336,7 @@ _BIG_NUMBER = re.compile(r"(\d(?<![\w.$,]\d)(?:\d{0,2}(?:,\d{3})+|\d{2,}))(?!\d|
 _ROUTE = re.compile(r"(?:Interstate|Highway|Route|Hwy\.?|I-|US|State Road|SR)[\s-]?(\d{1,4})\b")
 
 
-_CONNECT_RE = re.compile(_CONNECT)
+_CONNECT_WORDS = frozenset(_CONNECTORS)
 _ORDINAL_RE = re.compile(_ORDINAL)
 _CITY_STATE = re.compile(r",\s+([A-Z][A-Za-z.]+(?:\s[A-Z][a-z]+)?)")
 _AGE_AFTER = re.compile(r",\s+\d{1,3},")
@@ -332,8 +347,27 @@ def _is_sentence_start(text: str, start: int) -> bool:
     return bool(_SENTENCE_START.search(text[max(0, start - 4) : start]))
 
 
-def _split_possessives(words: list[str]) -> list[list[str]]:
+class _LowerWords:
+    """The words of a text written in lower case, found only when first asked about: a text
+    whose capitalised words are all known (stop words, names) never needs them."""
+
+    __slots__ = ("text", "words")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.words: frozenset[str] | None = None
+
+    def __contains__(self, word: str) -> bool:
+        if self.words is None:
+            self.words = frozenset(_LOWER_WORDS.findall(self.text))
+        return word in self.words
+
+
+def _split_possessives(body: str) -> list[list[str]]:
     """A possessive ends a name: "Russia's S-400" is "Russia" and "S-400"."""
+    words = body.split()
+    if "'" not in body and "’" not in body:
+        return [words] if words else []  # no possessive (most names)
     groups: list[list[str]] = [[]]
     for word in words:
         bare = word
@@ -348,7 +382,7 @@ def _split_possessives(words: list[str]) -> list[list[str]]:
     return [g for g in groups if g]
 
 
-def _split_common_words(words: list[str], lower_words: frozenset[str], start_of_sentence: bool):
+def _split_common_words(words: list[str], lower_words: _LowerWords, start_of_sentence: bool):
     """Split a capitalised run where a word is really a common word, keep name-like runs.
 
     A word is common when it is in the stop list or, for the first word of a sentence and for
@@ -370,22 +404,32 @@ def _split_common_words(words: list[str], lower_words: frozenset[str], start_of_
     # A run must not end on a connector ("Bank of").
     cleaned = []
     for run in runs:
-        while run and _CONNECT_RE.fullmatch(run[-1]):
+        while run and run[-1] in _CONNECT_WORDS:
             run = run[:-1]
         if run:
             cleaned.append(run)
     return cleaned
 
 
-def _kind(words: list[str], text: str, start: int, end: int) -> str:
+@lru_cache(maxsize=100_000)
+def _kind_of_words(words: tuple[str, ...]) -> str:
+    """The kind the words alone tell ("place", "org"), or "" when the context must tell."""
     key = name_key(" ".join(words))
-    last = name_key(words[-1]).replace(" ", "")
-    if key in _PLACES or any(name_key(w) in _PLACES for w in words[-2:]) and len(words) <= 2:
+    if key in _PLACES or len(words) <= 2 and any(name_key(w) in _PLACES for w in words[-2:]):
         return "place"
+    last = name_key(words[-1]).replace(" ", "")
     if last in _PLACE_SUFFIX_KEYS or _ORDINAL_RE.match(words[0]):
         return "place"
     if last in _ORG_SUFFIX_KEYS:
         return "org"
+    return ""
+
+
+def _kind(words: list[str], text: str, start: int, end: int) -> str:
+    # Cached by the words: a text names the same people and places again and again.
+    kind = _kind_of_words(tuple(words))
+    if kind:
+        return kind
     # "Puyallup, Wash." or "Toledo, Ohio": a city before a state.
     m = _CITY_STATE.match(text, end, end + 24)
     if m and (m.group(1) in _STATE_ABBREVIATIONS or name_key(m.group(1)) in _PLACES):
@@ -407,7 +451,7 @@ _PLACE_SUFFIX_KEYS = {_fold_token(s) for s in _PLACE_SUFFIXES}
 
 
 def _name_entities(text: str) -> list[tuple[int, Entity]]:
-    lower_words = frozenset(_LOWER_WORDS.findall(text))
+    lower_words = _LowerWords(text)
     found: list[tuple[int, Entity]] = []
     for m in _SEQ.finditer(text):
         whole = m.group(0)
@@ -416,8 +460,9 @@ def _name_entities(text: str) -> list[tuple[int, Entity]]:
         starts = _is_sentence_start(text, m.start())
         runs = []
         # A final full stop ends the sentence, except the one of dotted initials ("the U.S.").
-        body = whole if _DOTTED_END.search(whole) else whole.rstrip(".")
-        for group in _split_possessives(body.split()):
+        dotted = whole[-1] == "." and _DOTTED_END.search(whole)
+        body = whole if dotted else whole.rstrip(".")
+        for group in _split_possessives(body):
             runs += _split_common_words(group, lower_words, starts and not runs)
         for run in runs:
             if len(run) == 1 and (len(run[0].rstrip(".")) < 2 or _is_bare_suffix(run[0])):
@@ -504,7 +549,8 @@ def extract_names(text: str) -> list[Entity]:
     places, so they stay), without the cost of looking for numbers."""
     if not text:
         return []
-    text = text.translate(_QUOTES)
+    if not text.isascii():  # curly quotes are not ASCII
+        text = text.translate(_QUOTES)
     found = _name_entities(text) + _route_entities(text)
     found.sort(key=lambda item: item[0])
     return [e for _, e in found]
@@ -524,7 +570,8 @@ def extract_entities_at(text: str) -> list[tuple[int, Entity]]:
     """:func:`extract_entities` with the offset in ``text`` at which each entity starts."""
     if not text:
         return []
-    text = text.translate(_QUOTES)  # one character for one: the offsets stay valid
+    if not text.isascii():  # curly quotes are not ASCII
+        text = text.translate(_QUOTES)  # one character for one: the offsets stay valid
     found = _name_entities(text) + _number_entities(text)
     found.sort(key=lambda item: item[0])
     return found

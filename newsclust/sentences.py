@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 __all__ = [
+    "Memo",
     "Sentence",
     "content_stems",
     "content_tokens",
@@ -145,13 +145,35 @@ def stem(word: str) -> str:
     return w
 
 
-@lru_cache(maxsize=200_000)
+class Memo(dict):
+    """The results of a pure one-argument function, by argument: ``memo[x] == function(x)``.
+
+    Cheaper to consult than ``functools.lru_cache``, which reorders its entries on every hit
+    (for word stems, the reordering cost more than the stemming it saved). It forgets
+    everything at once when it holds ``limit`` results, so its memory stays bounded.
+    """
+
+    def __init__(self, function: Callable, limit: int):
+        super().__init__()
+        self.function = function
+        self.limit = limit
+
+    def __missing__(self, key):
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[key] = self.function(key)
+        return value
+
+
 def _content_stem(word: str) -> str:
-    # Cached: a story repeats the same few thousand words, and folding is the costly part.
     low = fold(word)
     if low in STOPWORDS or len(low) < 2:
         return ""
     return stem(low)
+
+
+# Memoised: a story repeats the same few thousand words, and folding is the costly part.
+_content_stems = Memo(_content_stem, 200_000)
 
 
 def content_tokens(text: str) -> list[str]:
@@ -161,12 +183,12 @@ def content_tokens(text: str) -> list[str]:
 
 def word_stems(words: Iterable[str]) -> list[str]:
     """:func:`content_tokens` of words already split by :func:`word_tokens`."""
-    return [t for t in map(_content_stem, words) if t]
+    return list(filter(None, map(_content_stems.__getitem__, words)))
 
 
 def content_stems(text: str) -> set[str]:
     """The set of :func:`content_tokens` of ``text``, each distinct word stemmed once."""
-    return set(map(_content_stem, set(word_tokens(text)))) - {""}
+    return set(map(_content_stems.__getitem__, set(word_tokens(text)))) - {""}
 
 
 def _is_abbreviation_end(paragraph: str, dot: int) -> bool:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from newsclust import entities
 from newsclust.entities import (
     Entity,
     extract_dates,
@@ -170,3 +174,23 @@ def test_extract_names_is_extract_entities_without_numbers():
     names = [e for e in extract_entities(text) if e.kind != "number"]
     assert extract_names(text) == names
     assert any(e.key == "route:66" for e in names)
+
+
+# The name pattern starts with a character class so that the regex engine can skip to the
+# candidates; it must find exactly what its plain reading (look-behind first) finds.
+_NAME_PATTERN_TEXT = st.lists(
+    st.sampled_from(list("AbJsthdnoU1 9.'’-\n,É") + ["of ", "St ", "5th ", "U.S."]), max_size=30
+).map("".join)
+
+
+@given(_NAME_PATTERN_TEXT)
+@settings(max_examples=500, deadline=None)
+def test_name_pattern_matches_its_plain_reading(text):
+    up, word, ordinal, connect = entities._UP, entities._WORD, entities._ORDINAL, entities._CONNECT
+    plain = re.compile(
+        rf"(?<![\w'’\-])(?:{word}|{ordinal}(?=\s+[{up}]))"
+        rf"(?:\s(?:{connect}\s)?(?:{word}|{ordinal}))*"
+        rf"(?:\.(?=\s+[{up}a-z]))?",
+    )
+    found = [(m.start(), m.group(0)) for m in entities._SEQ.finditer(text)]
+    assert found == [(m.start(), m.group(0)) for m in plain.finditer(text)]

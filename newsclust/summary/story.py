@@ -12,12 +12,11 @@ import logging
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import islice
 
 from newsclust.entities import Entity, extract_names
 from newsclust.models import Article
-from newsclust.sentences import Sentence, iter_sentences, word_stems, word_tokens
+from newsclust.sentences import Memo, Sentence, iter_sentences, word_stems, word_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +40,7 @@ class Doc:
     order: int
     sentences: list[Sentence]
     mentions: list[tuple[Entity, ...]]
-    stems: list[list[str]]
+    stems: list[tuple[str, ...]]
     n_words: list[int]
     offset: int
 
@@ -69,15 +68,15 @@ def read_story(articles: Sequence[Article]) -> list[Doc]:
         if len(sentences) > per_article:
             logger.debug("article %s: using its first %d sentences", article.id, per_article)
             sentences = sentences[:per_article]
-        words = [word_tokens(s.text) for s in sentences]
+        read = [_read_sentence[s.text] for s in sentences]
         docs.append(
             Doc(
                 article,
                 order,
                 sentences,
-                mentions=[_names(s.text) for s in sentences],
-                stems=[word_stems(w) for w in words],
-                n_words=[len(w) for w in words],
+                mentions=[r[0] for r in read],
+                stems=[r[1] for r in read],
+                n_words=[r[2] for r in read],
                 offset=offset,
             )
         )
@@ -85,11 +84,16 @@ def read_story(articles: Sequence[Article]) -> list[Doc]:
     return docs
 
 
-@lru_cache(maxsize=20_000)
-def _names(sentence: str) -> tuple[Entity, ...]:
-    # Cached: outlets reuse wire sentences word for word, so a story often carries the same
-    # sentence in several of its reports (a fifth of them in a generated day corpus).
-    return tuple(e for e in extract_names(sentence) if e.kind in _NAME_KINDS)
+def _read(sentence: str) -> tuple[tuple[Entity, ...], tuple[str, ...], int]:
+    """The names in a sentence, the stems of its topical words and its number of words."""
+    words = word_tokens(sentence)
+    names = tuple(e for e in extract_names(sentence) if e.kind in _NAME_KINDS)
+    return names, tuple(word_stems(words)), len(words)
+
+
+# Memoised: outlets reuse wire sentences word for word, so a story often carries the same
+# sentence in several of its reports (a fifth of them in a generated day corpus).
+_read_sentence = Memo(_read, 20_000)
 
 
 def locate(docs: list[Doc], row: int) -> tuple[Doc, Sentence]:
