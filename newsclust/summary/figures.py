@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from newsclust.sentences import STOPWORDS, Sentence, content_tokens, fold, stem
+from newsclust.sentences import STOPWORDS, Memo, Sentence, content_tokens, fold, stem
 from newsclust.summary.story import Doc
 
 
@@ -76,6 +76,12 @@ class Figure:
     sentence: int  # index of the sentence in its article
     in_words: bool  # the number is a word ("two", "Six"), with no scale ("two million")
 
+    def at(self, sentence: int) -> Figure:
+        """The same figure in the sentence of that index (``dataclasses.replace`` is slower)."""
+        return Figure(
+            self.text, self.value, self.about, self.label, self.measure, sentence, self.in_words
+        )
+
     @property
     def stands_alone(self) -> bool:
         """Whether the figure is a fact of its own when only one source has it.
@@ -104,7 +110,8 @@ def _date_like(match: re.Match, before: str, after: str) -> bool:
         return True
     if (
         _MONTH_WORD.match(after.lstrip())
-        or _CAPITALISED_WORD_END.search(before)
+        # (the pattern spans at most 12 characters: no need to search the rest of the text)
+        or _CAPITALISED_WORD_END.search(before, max(0, len(before) - 12))
         and (_MONTH_WORD.search(before[-11:]))
     ):
         return True
@@ -113,10 +120,18 @@ def _date_like(match: re.Match, before: str, after: str) -> bool:
 
 def figures(sentence: Sentence) -> list[Figure]:
     """The figures of a sentence, in order (dates, times and bare numbers left out)."""
-    text = sentence.text
+    found = _figures_of_text[sentence.text]
+    if not sentence.index:
+        return list(found)
+    return [f.at(sentence.index) for f in found]
+
+
+def _text_figures(text: str) -> tuple[Figure, ...]:
+    """The figures of a sentence's text, as those of the first sentence of an article."""
     if not _may_hold_figures(text):
-        return []
+        return ()
     found = []
+    triggers = _triggers_before(text)
     for match in _FIGURE.finditer(text):
         num = match.group("num").lower()
         before, after = text[: match.start()], text[match.end() :]
@@ -125,16 +140,18 @@ def figures(sentence: Sentence) -> list[Figure]:
         value = float(_WORD_NUMBERS.get(num) or num.replace(",", ""))
         value *= _SCALES.get((match.group("scale") or "").strip().lower(), 1.0)
         in_words = num.isalpha() and not match.group("scale")
-        figure = _classify(
-            match.group(0).strip(), value, in_words, match, before, after, sentence.index
-        )
+        figure = _classify(match.group(0).strip(), value, in_words, match, before, after, triggers)
         if figure:
             found.append(figure)
-    return found
+    return tuple(found)
+
+
+# Memoised: outlets reuse wire sentences word for word (see summary.story).
+_figures_of_text = Memo(_text_figures, 20_000)
 
 
 _DIGIT = re.compile(r"\d")
-_NON_WORD = re.compile(r"\W+")
+_NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(_WORD_NUMBERS)})\b")
 
 
 def _may_hold_figures(text: str) -> bool:
@@ -142,20 +159,43 @@ def _may_hold_figures(text: str) -> bool:
     digit or a number word. Text beyond ASCII goes to the pattern (case folding rules there)."""
     if not text.isascii() or _DIGIT.search(text):
         return True
-    return not _WORD_NUMBERS.keys().isdisjoint(_NON_WORD.split(text.lower()))
+    return bool(_NUMBER_WORD.search(text.lower()))
 
 
-def _nearest_measure_before(before: str) -> str | None:
+#: Words one of which every match of a pattern read before a number holds (in lower case).
+_TRIGGER_WORDS = {
+    _MAGNITUDE_BEFORE: ("magnitude",),
+    _MEASURES_BEFORE["death toll"]: ("toll", "kill"),
+    _MEASURES_BEFORE["injured"]: ("injur", "wound"),
+}
+
+
+def _triggers_before(text: str) -> frozenset[re.Pattern]:
+    """The patterns of _TRIGGER_WORDS that may match in ``text``: each must be searched over
+    all the text before every number, so a sentence without its words skips it. Text beyond
+    ASCII keeps all of them (case-blind matching folds more than ``str.lower`` there)."""
+    if not text.isascii():
+        return frozenset(_TRIGGER_WORDS)
+    low = text.lower()
+    return frozenset(p for p, words in _TRIGGER_WORDS.items() if any(w in low for w in words))
+
+
+def _nearest_measure_before(before: str, triggers: frozenset[re.Pattern]) -> str | None:
     """The measure whose trigger word stands closest before the number ("injuring 48")."""
-    hits = [(m.start(), about) for about, p in _MEASURES_BEFORE.items() if (m := p.search(before))]
+    hits = [
+        (m.start(), about)
+        for about, p in _MEASURES_BEFORE.items()
+        if p in triggers and (m := p.search(before))
+    ]
     return max(hits)[1] if hits else None
 
 
-def _classify(core, value, in_words, match, before, after, index) -> Figure | None:
+def _classify(core, value, in_words, match, before, after, triggers) -> Figure | None:
     def figure(text: str, about: str, label: str, measure: bool = False) -> Figure:
-        return Figure(text.strip(), value, about, label, measure, index, in_words)
+        return Figure(text.strip(), value, about, label, measure, 0, in_words)
 
-    if _MAGNITUDE_BEFORE.search(before) or _MAGNITUDE_AFTER.match(after):
+    magnitude_before = _MAGNITUDE_BEFORE in triggers and _MAGNITUDE_BEFORE.search(before)
+    if magnitude_before or _MAGNITUDE_AFTER.match(after):
         return figure(f"magnitude {match.group('num')}", "magnitude", "magnitude", True)
     if match.group("cur"):
         return figure(core, "amount", "amount")
@@ -166,7 +206,7 @@ def _classify(core, value, in_words, match, before, after, index) -> Figure | No
         if hit:
             return figure(f"{core}{after[: hit.end()]}", about, about, True)
     shown, key, label = _noun_after(after)
-    about = _nearest_measure_before(before)
+    about = _nearest_measure_before(before, triggers)
     if about:
         return figure(f"{core} {shown}", about, about, True)
     if not key:
