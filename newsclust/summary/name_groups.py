@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from newsclust.entities import Entity, name_key, same_name
+from newsclust.entities import name_key, same_name
 from newsclust.sentences import STOPWORDS
 from newsclust.summary.story import Doc
 
@@ -28,8 +28,8 @@ from newsclust.summary.story import Doc
 class NameGroup:
     """The spellings of one name, with where and how the story uses them."""
 
-    texts: Counter = field(default_factory=Counter)  # spelling -> mentions
-    kinds: Counter = field(default_factory=Counter)  # (spelling, kind) -> mentions
+    texts: dict = field(default_factory=dict)  # spelling -> mentions, by first mention
+    kinds: dict = field(default_factory=dict)  # (spelling, kind) -> mentions
     articles: dict = field(default_factory=dict)  # article id -> story order
     standalone: bool = False  # seen at least once as a name, not as a modifier ("Russian-led")
     #: seen at least once as a name (not only as a capitalised first word: "Rescue teams ...")
@@ -44,6 +44,9 @@ class NameGroup:
         return self.standalone and self.named
 
     def settle(self) -> None:
+        if len(self.kinds) == 1:  # one spelling, read as one kind (most groups)
+            (self.name, self.kind), *_ = self.kinds
+            return
         self.kind = self._kind()
         self.name = self._name(self.kind)
 
@@ -68,40 +71,105 @@ class NameGroup:
 
 def group_names(docs: list[Doc]) -> tuple[list[NameGroup], dict[str, int]]:
     """The story's name groups (sorted by name) and each spelling's group index."""
-    kinds: dict[str, Counter] = defaultdict(Counter)
-    for doc in docs:
-        for mentions in doc.mentions:
-            for entity in mentions:
-                kinds[entity.text][entity.kind] += 1
-    texts = sorted(kinds)
-    uf = _UnionFind(texts)
-    # Same key, or near spelling (compared within blocks, to avoid all pairs of names).
-    blocks: dict[tuple, list[str]] = defaultdict(list)
-    for text in texts:
-        key = name_key(text)
-        blocks[(len(text.split()), key[:1])].append(text)
-    for block in blocks.values():
-        for i, a in enumerate(block):
-            for b in block[i + 1 :]:
-                if name_key(a) == name_key(b) or same_name(a, b):
-                    uf.union(a, b)
-    _attach_short_forms(texts, kinds, uf)
-    group_of = {text: uf.find(text) for text in texts}
-    groups_by_root: dict[str, NameGroup] = defaultdict(NameGroup)
+    # One pass over the mentions, keeping per spelling only what the groups need. (Nothing is
+    # allocated per mention that lives on: a tuple per mention made the garbage collector
+    # sweep the whole heap again and again, which cost more than the rest.)
+    counts: dict[tuple[str, str], int] = {}  # (spelling, kind) -> mentions, by first mention
+    sentences: dict[str, list[str]] = {}  # spelling -> the sentence of each of its mentions
+    in_docs: dict[str, list[Doc]] = {}  # spelling -> the docs that mention it, in story order
     for doc in docs:
         for s, mentions in zip(doc.sentences, doc.mentions, strict=True):
             for entity in mentions:
-                group = groups_by_root[group_of[entity.text]]
-                group.texts[entity.text] += 1
-                group.kinds[(entity.text, entity.kind)] += 1
-                group.articles[doc.article.id] = doc.order
-                group.standalone = group.standalone or not _used_as_modifier(entity, s.text)
-                group.named = group.named or not _only_sentence_initial(entity, s.text)
-    for group in groups_by_root.values():
+                text = entity.text
+                pair = (text, entity.kind)
+                counts[pair] = counts.get(pair, 0) + 1
+                found = sentences.get(text)
+                if found is None:
+                    sentences[text] = [s.text]
+                    in_docs[text] = [doc]
+                else:
+                    found.append(s.text)
+                    if in_docs[text][-1] is not doc:
+                        in_docs[text].append(doc)
+    texts = sorted(sentences)
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for text, kind in counts:
+        kinds[text].add(kind)
+    words = {text: text.split() for text in texts}
+    uf = _UnionFind(texts)
+    _join_spellings(texts, words, uf)
+    _attach_short_forms(texts, words, kinds, uf)
+    root_of = {text: uf.find(text) for text in texts}
+    groups_by_root: dict[str, NameGroup] = defaultdict(NameGroup)
+    members: dict[str, list[str]] = defaultdict(list)
+    for text, found in sentences.items():  # spellings in order of first mention
+        groups_by_root[root_of[text]].texts[text] = len(found)
+        members[root_of[text]].append(text)
+    for (text, kind), n in counts.items():
+        groups_by_root[root_of[text]].kinds[(text, kind)] = n
+    for root, group in groups_by_root.items():
+        spellings = members[root]
+        mentioned = {doc.order: doc for text in spellings for doc in in_docs[text]}
+        group.articles = {mentioned[order].id: order for order in sorted(mentioned)}
+        group.standalone = any(
+            _standalone(text, words[text], kinds[text], sentences[text]) for text in spellings
+        )
+        group.named = any(
+            _named(text, words[text], kinds[text], sentences[text]) for text in spellings
+        )
         group.settle()
     groups = sorted(groups_by_root.values(), key=lambda g: (g.name, sorted(g.texts)))
     index = {text: i for i, g in enumerate(groups) for text in g.texts}
     return groups, index
+
+
+def _join_spellings(texts: list[str], words: dict[str, list[str]], uf: _UnionFind) -> None:
+    """Spellings with the same key, or near spellings (``same_name``), join one group.
+
+    Compared within blocks (same number of words, same first letter of the key) to avoid all
+    pairs of names; within a block, spellings with equal keys join at once and only distinct
+    keys that may be near spellings are compared.
+    """
+    blocks: dict[tuple, dict[str, str]] = defaultdict(dict)  # key -> its first spelling
+    for text in texts:
+        key = name_key(text)
+        block = blocks[(len(words[text]), key[:1])]
+        if key in block:
+            uf.union(block[key], text)
+        else:
+            block[key] = text
+    for block in blocks.values():
+        # Near spellings have keys of as many words, each starting with the same letter and of
+        # a length within one of the other's: only those pairs are worth comparing.
+        shapes: dict[tuple[str, ...], list[tuple[list[int], str]]] = defaultdict(list)
+        for key, text in block.items():
+            tokens = key.split()
+            shapes[tuple(t[0] for t in tokens)].append(([len(t) for t in tokens], text))
+        for similar in shapes.values():
+            for i, (lengths_a, a) in enumerate(similar):
+                for lengths_b, b in similar[i + 1 :]:
+                    close = all(abs(x - y) <= 1 for x, y in zip(lengths_a, lengths_b, strict=True))
+                    if close and same_name(a, b):
+                        uf.union(a, b)
+
+
+def _standalone(text: str, words: list[str], kinds: set[str], sentences: list[str]) -> bool:
+    """Whether a spelling is used at least once as a name, not as a modifier: full names of
+    people and places are names whatever follows them ("Recep Tayyip Erdogan seek to ..."),
+    single words only where they do not qualify a noun (see :func:`_used_as_modifier`)."""
+    if _HYPHENATED.search(text):
+        return False
+    if len(words) > 1 or "person" in kinds:
+        return True
+    return any(not _used_as_modifier(text, sentence) for sentence in sentences)
+
+
+def _named(text: str, words: list[str], kinds: set[str], sentences: list[str]) -> bool:
+    """Whether a spelling is used at least once other than as a sentence's first word (known
+    kinds and longer names are trusted: see :func:`_only_sentence_initial`)."""
+    if len(words) > 1 or kinds != {"other"}:
+        return True
+    return any(not _only_sentence_initial(text, sentence) for sentence in sentences)
 
 
 def entity_entries(groups: list[NameGroup]) -> list[dict]:
@@ -168,7 +236,9 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _attach_short_forms(texts: list[str], kinds: dict[str, Counter], uf: _UnionFind) -> None:
+def _attach_short_forms(
+    texts: list[str], words: dict[str, list[str]], kinds: dict[str, set[str]], uf: _UnionFind
+) -> None:
     """Shorter forms join a longer name they end ("Lavrov" -> "Sergei Lavrov"), but only when
     exactly one longer group fits: "Trump" must not glue Donald and Ivanka together."""
     # Longer names indexed by the first letter of their last word, so each short form is
@@ -177,16 +247,20 @@ def _attach_short_forms(texts: list[str], kinds: dict[str, Counter], uf: _UnionF
     for text in texts:
         # People only: for places and organisations the last word is often a different thing
         # ("Metropolitano de Lisboa" is not Lisbon, "Countering America's ... Act" not America).
-        if len(text.split()) > 1 and "person" in kinds[text]:
-            by_last[name_key(text.split()[-1])[:1]].append(text)
-    for short in sorted(texts, key=lambda t: (len(t.split()), t)):
-        words = short.split()
+        if len(words[text]) > 1 and "person" in kinds[text]:
+            by_last[name_key(words[text][-1])[:1]].append(text)
+    typed = {text: kinds[text] - {"other"} for text in texts}
+    for short in sorted(texts, key=lambda t: (len(words[t]), t)):
+        short_words = words[short]
+        longer = by_last.get(name_key(short_words[-1])[:1])
+        if not longer:
+            continue
         roots = {
             uf.find(long)
-            for long in by_last.get(name_key(words[-1])[:1], ())
-            if len(long.split()) > len(words)
-            and _compatible(kinds[short], kinds[long])
-            and _tokens_match(words, long.split())
+            for long in longer
+            if len(words[long]) > len(short_words)
+            and _compatible(typed[short], typed[long])
+            and _tokens_match(short_words, words[long])
         }
         if len(roots) == 1:
             uf.union(short, roots.pop())
@@ -198,39 +272,31 @@ def _tokens_match(short: list[str], long: list[str]) -> bool:
     return all(same_name(a, b) for a, b in zip(short, tail, strict=True))
 
 
-def _compatible(kinds_a: Counter, kinds_b: Counter) -> bool:
-    """Two spellings may name one thing unless they are clearly of different kinds."""
-    a = {k for k in kinds_a if k != "other"}
-    b = {k for k in kinds_b if k != "other"}
-    return not a or not b or bool(a & b)
+def _compatible(typed_a: set[str], typed_b: set[str]) -> bool:
+    """Two spellings may name one thing unless they are clearly of different kinds (the kinds
+    they are read as, "other" left out)."""
+    return not typed_a or not typed_b or not typed_a.isdisjoint(typed_b)
 
 
 _WORD_CHAR = re.compile(r"\w")
 _HYPHENATED = re.compile(r"-[a-z]")
 
 
-def _only_sentence_initial(entity: Entity, sentence: str) -> bool:
+def _only_sentence_initial(word: str, sentence: str) -> bool:
     """A lone capitalised word that only ever starts the sentence may be any word ("Crews",
-    "Flames", "Traffic"): we cannot tell it is a name. Known kinds and longer names are trusted."""
-    if entity.kind != "other" or len(entity.text.split()) > 1:
-        return False
-    return all(
-        not _WORD_CHAR.search(sentence, 0, start) for start in occurrences(entity.text, sentence)
-    )
+    "Flames", "Traffic"): we cannot tell it is a name. (Known kinds and longer names are
+    trusted: see :func:`_named`.)"""
+    return all(not _WORD_CHAR.search(sentence, 0, start) for start in occurrences(word, sentence))
 
 
-def _used_as_modifier(entity: Entity, sentence: str) -> bool:
-    """True when every use of a name qualifies a noun ("Russian-mediated truce", "AFP photo").
+def _used_as_modifier(word: str, sentence: str) -> bool:
+    """True when every use of a word in the sentence qualifies a noun ("Russian-mediated
+    truce", "AFP photo").
 
     Only single words are suspects: full names of people and places are names whatever follows
-    them ("Recep Tayyip Erdogan seek to ...").
+    them ("Recep Tayyip Erdogan seek to ...", see :func:`_standalone`).
     """
-    name = entity.text
-    if _HYPHENATED.search(name):
-        return True
-    if entity.kind == "person" or len(name.split()) > 1:
-        return False
-    ends = [start + len(name) for start in occurrences(name, sentence)]
+    ends = [start + len(word) for start in occurrences(word, sentence)]
     return bool(ends) and all(qualifies_noun(sentence[end:]) for end in ends)
 
 
