@@ -10,7 +10,7 @@ import math
 import numbers
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -170,9 +170,16 @@ class NearDuplicateFinder:
 
     # -- fitting --
 
-    def fit(self, articles: Sequence[Article]) -> NearDuplicateFinder:
-        """Find the duplicate groups among ``articles``; sets ``result_``."""
+    def fit(self, articles: Sequence[Article], *,
+            checked_groups: Mapping[str, str] | None = None) -> NearDuplicateFinder:
+        """Find the duplicate groups among ``articles``; sets ``result_``.
+
+        ``checked_groups`` (article id -> group key) names articles already grouped by an
+        earlier run with the same settings (cron updates regroup stored copy groups): pairs
+        within one such group were checked then, so the template check skips them.
+        """
         self._validate_params()
+        self._checked_groups = checked_groups or {}
         self.ids_: list[str] = []
         self._articles: list[Article] = []
         self.fingerprints_ = np.empty((0, self.num_perm), dtype=np.uint32)
@@ -286,11 +293,15 @@ class NearDuplicateFinder:
         """For each pair, whether it has fewer than MAX_SLOT_CONFLICTS slot conflicts."""
         reader = SlotReader()
         texts = self._articles
-        return np.array(
-            [slot_conflicts(reader.read(a, texts[a].text), reader.read(b, texts[b].text))
-             < MAX_SLOT_CONFLICTS for a, b in pairs.tolist()],
-            dtype=bool,
-        )
+        group = self._checked_groups.get
+        keep = np.ones(len(pairs), dtype=bool)
+        for i, (a, b) in enumerate(pairs.tolist()):
+            known = group(texts[a].id)
+            if known is not None and known == group(texts[b].id):
+                continue  # checked when an earlier run grouped them
+            keep[i] = (slot_conflicts(reader.read(a, texts[a].text),
+                                      reader.read(b, texts[b].text)) < MAX_SLOT_CONFLICTS)
+        return keep
 
     def _shingle_sets(self, needed: np.ndarray, batch: ShingleBatch,
                       rows: np.ndarray) -> ShingleSets:

@@ -69,7 +69,11 @@ def find_copies(store: StoryStore, articles: Sequence[Article],
     result.old = [a for a in store.copy_groups(leaders) if a.article.id not in gone]
     pool = [a.article for a in result.old if a.article.text]
     pool += [articles[i] for i in with_text]
-    found = finder.fit(pool).result_.duplicate_of if len(pool) > 1 else {}
+    # Pairs within one stored group were checked when it formed (the same finder, the same
+    # settings): the finder need not read them again for template conflicts.
+    checked = {a.article.id: a.canonical or a.article.id for a in result.old}
+    found = (finder.fit(pool, checked_groups=checked).result_.duplicate_of
+             if len(pool) > 1 else {})
     for article in [a.article for a in result.old] + list(articles):
         result.canonical[article.id] = found.get(article.id)
     # Stored articles whose copy group changed (a new member, another canonical, a member
