@@ -49,7 +49,11 @@ _ABBREVIATIONS = _word_set(
 #: then something that can start a sentence; or a full-width full stop, exclamation or question
 #: mark (Chinese, Japanese), which ends a sentence with no space after it.
 _BOUNDARY = re.compile(
-    r"[.!?]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|[。！？]+[”’」』）)]*\s*(?=\S)"
+    # The first mark is matched ahead of the alternatives, which read as [.!?]+... and
+    # [。！？]+...: a pattern that starts with a character class lets the regex engine skip
+    # to the candidates instead of trying both alternatives at every character.
+    r"[.!?。！？]"
+    r"(?:(?<=[.!?])[.!?]*[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|(?<=[。！？])[。！？]*[”’」』）)]*\s*(?=\S))"
 )
 
 #: "MOSCOW —", "ANKARA, Turkey (AP) —", "Paris (AFP) -": a dateline in capitals before a dash.
@@ -59,9 +63,13 @@ _DATELINE = re.compile(
 )
 
 #: Photo captions carry places and names that are not about the event itself.
-_CAPTION = re.compile(
-    r"\((?:[\w/]+\s+)?(?:file\s+)?(?:photo|picture|image)s?\)"
-    r"|^(?:an?\s+|this\s+)?(?:handout\s+|file\s+)?(?:photo(?:graph)?|picture|image)\b"
+#: (Two patterns, as the credit in brackets may stand anywhere and the rest only at the start:
+#: one pattern with both would be tried at every character.)
+_CAPTION_ANYWHERE = re.compile(
+    r"\((?:[\w/]+\s+)?(?:file\s+)?(?:photo|picture|image)s?\)", re.IGNORECASE
+)
+_CAPTION_START = re.compile(
+    r"(?:an?\s+|this\s+)?(?:handout\s+|file\s+)?(?:photo(?:graph)?|picture|image)\b"
     r"|^(?:photo|picture|image|caption)\s*:"
     # Wire style: "In this Jan. 5, 2016, file photo, ...", "FILE - In this photo taken ...".
     r"|^(?:file\s*[-–—]+\s*)?in\s+this\s+(?:(?:undated|handout|file|\d{1,4},?|"
@@ -241,7 +249,8 @@ def _is_heading(paragraph: str) -> bool:
     section heading ("sanctions"), which would otherwise be picked as a "sentence".
     """
     text = paragraph.strip()
-    return len(text.split()) <= 15 and not _PROSE_END.search(text)
+    # (Most paragraphs end as prose: test that before counting their words.)
+    return not _PROSE_END.search(text, len(text) - 1) and len(text.split()) <= 15
 
 
 def _cut_dateline(text: str) -> tuple[str, str]:
@@ -277,10 +286,14 @@ def iter_sentences(text: str) -> Iterator[Sentence]:
                 text=piece,
                 index=index,
                 paragraph=para_no,
-                caption=credited[piece_no] or before_credit or bool(_CAPTION.search(piece)),
+                caption=credited[piece_no] or before_credit or _is_caption(piece),
                 dateline=dateline,
             )
             index += 1
+
+
+def _is_caption(piece: str) -> bool:
+    return bool(_CAPTION_START.match(piece) or _CAPTION_ANYWHERE.search(piece))
 
 
 def split_sentences(text: str) -> list[Sentence]:

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from newsclust import sentences
 from newsclust.models import Article
 from newsclust.sentences import Sentence, content_stems, content_tokens, fold, split_sentences
 from newsclust.summary import selection
@@ -189,6 +190,30 @@ def test_split_sentences_is_the_whole_of_iter_sentences():
 )
 def test_photo_captions_and_credits(text, captions):
     assert [s.caption for s in split_sentences(text)] == captions
+
+
+# The sentence-end and caption patterns are written so that the regex engine can skip to their
+# candidates; they must find what their plain readings find.
+_SPLIT_TEXT = st.lists(
+    st.sampled_from(list("aB7 .!?。！？\"'”’)]“(\n") + ["(photo)", "Photo: ", "in this ", "file "]),
+    max_size=25,
+).map("".join)
+
+
+@given(_SPLIT_TEXT)
+@settings(max_examples=500, deadline=None)
+def test_sentence_end_and_caption_patterns_match_their_plain_readings(text):
+    boundary = re.compile(
+        r"[.!?]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|[。！？]+[”’」』）)]*\s*(?=\S)"
+    )
+    assert [m.span() for m in sentences._BOUNDARY.finditer(text)] == [
+        m.span() for m in boundary.finditer(text)
+    ]
+    caption = re.compile(
+        f"{sentences._CAPTION_ANYWHERE.pattern}|^(?:{sentences._CAPTION_START.pattern})",
+        re.IGNORECASE,
+    )
+    assert sentences._is_caption(text) == bool(caption.search(text))
 
 
 def test_chinese_text_splits_at_full_width_stops():
