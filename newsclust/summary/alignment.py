@@ -38,7 +38,15 @@ class SentenceMatrix:
 
 
 def sentence_matrix(docs: list[Doc], name_index: dict[str, int]) -> SentenceMatrix:
-    rows = [_sentence_tokens(d, s, name_index) for d in docs for s in d.sentences]
+    # A story often carries the same sentence in several reports: its tokens are read once.
+    tokens_of: dict[str, list[str]] = {}
+    rows = []
+    for d in docs:
+        for s in d.sentences:
+            tokens = tokens_of.get(s.text)
+            if tokens is None:
+                tokens = tokens_of[s.text] = _sentence_tokens(d, s, name_index)
+            rows.append(tokens)
     owner = np.array([d.order for d in docs for _ in d.sentences], dtype=np.int64)
     n = len(rows)
     if not any(rows):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from newsclust.sentences import Memo
 from newsclust.summary.figures import Figure
 from newsclust.summary.name_groups import NameGroup, occurrences, qualifies_noun
 from newsclust.summary.story import Doc, locate
@@ -90,7 +91,7 @@ def _aligned_conflicts(
                 entry = groups.setdefault((i, about), {"about": label, "values": {}})
                 entry["values"][ids[0]] = "; ".join(va.values())
                 entry["values"][ids[1]] = "; ".join(vb.values())
-        da, db = _dates(sa.text), _dates(sb.text)
+        da, db = _dates[sa.text], _dates[sb.text]
         for kind in ("calendar", "weekday"):
             if da[kind] and db[kind] and da[kind].isdisjoint(db[kind]):
                 entry = groups.setdefault((i, f"date:{kind}"), {"about": "date", "values": {}})
@@ -99,6 +100,7 @@ def _aligned_conflicts(
     return [groups[key] for key in sorted(groups)]
 
 
+_DIGIT = re.compile(r"\d")
 _WEEKDAY = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -109,13 +111,20 @@ _CALENDAR = re.compile(
 )
 
 
-def _dates(text: str) -> dict[str, set[str]]:
+def _find_dates(text: str) -> dict[str, frozenset[str]]:
     """Explicit days in a sentence, by kind: weekday names and calendar days ("29 Dec")."""
     calendar = set()
-    for m in _CALENDAR.finditer(text):
+    # (A calendar day has a digit and every weekday name ends in "day": most sentences have
+    # neither, and each pattern would be tried at every character.)
+    for m in _CALENDAR.finditer(text) if _DIGIT.search(text) else ():
         month = (m.group("m1") or m.group("m2"))[:3].title()
         calendar.add(f"{int(m.group('d1') or m.group('d2'))} {month}")
-    return {"weekday": set(_WEEKDAY.findall(text)), "calendar": calendar}
+    weekdays = _WEEKDAY.findall(text) if "day" in text else ()
+    return {"weekday": frozenset(weekdays), "calendar": frozenset(calendar)}
+
+
+# Memoised: aligned sentences come back in pair after pair.
+_dates = Memo(_find_dates, 20_000)
 
 
 def _place_conflict(docs: list[Doc], groups: list[NameGroup], name_index: dict[str, int]):
@@ -140,6 +149,24 @@ _EVENT_PLACE_TRIGGER = re.compile(
 )
 
 
+#: Every match of _EVENT_PLACE_TRIGGER holds one of these (in lower case).
+_TRIGGER_WORDS = (
+    "visit", "arriv", "met", "meet", "talks", "summit", "conference", "held", "hosted",
+    "gathered", "signed", "city", "town", "village", "resort", "capital", "province", "region",
+    "struck", "hit", "rocked", "shook", "epicent",
+)  # fmt: skip
+
+
+def _may_have_trigger(sentence: str) -> bool:
+    """False when no place of the sentence can follow an event trigger: an ASCII sentence
+    without any trigger word. (Case-blind matching folds more than ``str.lower`` beyond ASCII:
+    such text is always searched.)"""
+    if not sentence.isascii():
+        return True
+    low = sentence.lower()
+    return any(word in low for word in _TRIGGER_WORDS)
+
+
 def _event_places(doc: Doc, groups: list[NameGroup], name_index: dict[str, int]) -> dict:
     """Places a source gives for the event: name group index -> spelling as written.
 
@@ -150,6 +177,8 @@ def _event_places(doc: Doc, groups: list[NameGroup], name_index: dict[str, int])
     for s in doc.sentences:
         if s.caption:
             continue  # captions place the photo, e.g. a meeting room, not the reported event
+        if not _may_have_trigger(s.text):
+            continue
         for entity in doc.mentions[s.index]:
             group = name_index.get(entity.text)
             if group is None or groups[group].kind not in ("place", "other"):

@@ -33,10 +33,11 @@ def only_in(
     # thing: count the sources holding each (value, what it counts).
     holders = Counter(key for d in docs for key in {(f.value, f.about) for f in figures[d.order]})
     out: dict[str, list[dict]] = {}
+    best = matrix.best.max(axis=1, initial=0.0)  # each sentence's best counterpart anywhere
     for doc in docs:
         facts: list[dict] = []
         for s in doc.sentences:
-            if matrix.best[doc.offset + s.index].max(initial=0.0) < ALIGN_THRESHOLD:
+            if best[doc.offset + s.index] < ALIGN_THRESHOLD:
                 facts.append({"kind": "sentence", "text": s.text})
         facts += _only_entities(doc, groups, name_index)
         # A value already shown side by side in a conflict is not repeated as a lone fact.

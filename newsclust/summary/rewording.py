@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 
-from newsclust.sentences import content_tokens, fold, quotes, word_tokens
+from newsclust.sentences import Memo, content_tokens, fold, quotes, word_tokens
 from newsclust.summary.story import Doc, locate
 from newsclust.wording import quote_similarity, word_diff, word_ratio
 
@@ -111,7 +111,15 @@ def _quote_pairs(docs: list[Doc]) -> list[tuple[int, str, int, str]]:
 
 def _same_words(a: str, b: str) -> bool:
     """Equal but for case, accents and punctuation: nothing worth a diff."""
-    return fold(" ".join(word_tokens(a))) == fold(" ".join(word_tokens(b)))
+    return _words_only[a] == _words_only[b]
+
+
+def _fold_words(text: str) -> str:
+    return fold(" ".join(word_tokens(text)))
+
+
+# Memoised: a sentence is compared with its counterpart in each other source.
+_words_only = Memo(_fold_words, 20_000)
 
 
 def _entry(doc_a: Doc, text_a: str, doc_b: Doc, text_b: str) -> dict:
