@@ -177,12 +177,15 @@ def _event_places(doc: Doc, groups: list[NameGroup], name_index: dict[str, int])
     for s in doc.sentences:
         if s.caption:
             continue  # captions place the photo, e.g. a meeting room, not the reported event
-        if not _may_have_trigger(s.text):
-            continue
+        may_have_trigger = None  # asked once per sentence, and only for a sentence with places
         for entity in doc.mentions[s.index]:
             group = name_index.get(entity.text)
             if group is None or groups[group].kind not in ("place", "other"):
                 continue
+            if may_have_trigger is None:
+                may_have_trigger = _may_have_trigger(s.text)
+            if not may_have_trigger:
+                break
             for start in occurrences(entity.text, s.text):
                 if qualifies_noun(s.text[start + len(entity.text) :]):
                     continue  # "the Russian city of Sochi": a name used as an adjective
