@@ -12,7 +12,8 @@ corpus of ``benchmarks/corpus.py``; its syndicated copies (``copy_of``) are left
 pipeline summarises canonical articles only.
 
 Each size bucket (1, 2-3, 4-10, 11+ articles) is timed as a whole, ``--rounds`` times, in wall
-and CPU seconds; the best round is the least disturbed by other jobs on a shared machine, the
+and CPU seconds, with the loaded stories frozen for the garbage collector as the pipeline's
+workers have them; the best round is the least disturbed by other jobs on a shared machine, the
 spread between best and median tells how noisy the run was, and CPU seconds are the steadier
 figure when the machine is busy.
 

@@ -120,7 +120,12 @@ def _find_dates(text: str) -> dict[str, frozenset[str]]:
         month = (m.group("m1") or m.group("m2"))[:3].title()
         calendar.add(f"{int(m.group('d1') or m.group('d2'))} {month}")
     weekdays = _WEEKDAY.findall(text) if "day" in text else ()
+    if not calendar and not weekdays:
+        return _NO_DATES  # most sentences: one shared answer keeps the memo small
     return {"weekday": frozenset(weekdays), "calendar": frozenset(calendar)}
+
+
+_NO_DATES: dict[str, frozenset[str]] = {"weekday": frozenset(), "calendar": frozenset()}
 
 
 # Memoised: aligned sentences come back in pair after pair.
