@@ -62,22 +62,22 @@ def map_chunks(
     (no start-up cost).
     """
     parts = chunks(items, chunk_size)
-    if jobs <= 1 or len(parts) <= 1:
-        if initializer is not None:
-            initializer(*initargs)
-        results = [func(part) for part in parts]
-    else:
-        context = multiprocessing.get_context(_start_method())
-        # Forked workers share this process's memory until they write to it, and a garbage
-        # collection in a worker writes to every object it visits: freezing the objects that
-        # exist now keeps the workers' collector off them (and their pages shared).
-        gc.freeze()
-        _release_free_heap()
-        try:
+    # The objects that exist now (the corpus) outlive the work: freezing them keeps the garbage
+    # collector from walking them on every full collection (here, and in forked workers, where
+    # a collection would also write to, and copy, every page they share with this process).
+    gc.freeze()
+    try:
+        if jobs <= 1 or len(parts) <= 1:
+            if initializer is not None:
+                initializer(*initargs)
+            results = [func(part) for part in parts]
+        else:
+            context = multiprocessing.get_context(_start_method())
+            _release_free_heap()
             with context.Pool(min(jobs, len(parts)), initializer, initargs) as pool:
                 results = pool.map(func, parts, chunksize=1)
-        finally:
-            gc.unfreeze()
+    finally:
+        gc.unfreeze()
     return [item for part in results for item in part]
 
 
