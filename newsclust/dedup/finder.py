@@ -230,7 +230,8 @@ class NearDuplicateFinder:
             pairs = self.index_.self_pairs(signatures[representative], indexed)
         else:
             pairs = self.index_.query(signatures[representative], indexed)
-        near_edges, n_candidates = self._verify(pairs, batch, rows)
+        near_edges, n_candidates = self._verify(pairs, batch, rows,
+                                                self._edges + exact_edges)
         self._edges = self._edges + exact_edges + near_edges
         self.result_ = self._result()
         logger.info(
@@ -270,8 +271,8 @@ class NearDuplicateFinder:
         edges = _Edges(target[copies], rows[copies], np.ones(len(copies)))
         return edges, representative
 
-    def _verify(self, pairs: np.ndarray, batch: ShingleBatch,
-                rows: np.ndarray) -> tuple[_Edges, int]:
+    def _verify(self, pairs: np.ndarray, batch: ShingleBatch, rows: np.ndarray,
+                joined: _Edges) -> tuple[_Edges, int]:
         """Verified edges among LSH candidate ``pairs`` (rows); old rows are re-shingled."""
         if len(pairs) == 0:
             return _Edges.empty(), 0
@@ -285,22 +286,47 @@ class NearDuplicateFinder:
         sets = self._shingle_sets(np.unique(plausible), batch, rows)
         accept, _, similarity = verify(plausible, sets, self.threshold, self.containment)
         if self.template_check:
-            accept[accept] = self._same_names_and_figures(plausible[accept])
+            accept[accept] = self._same_names_and_figures(plausible[accept], similarity[accept],
+                                                          joined)
         kept = plausible[accept]
         return _Edges(kept[:, 0], kept[:, 1], similarity[accept]), len(pairs)
 
-    def _same_names_and_figures(self, pairs: np.ndarray) -> np.ndarray:
-        """For each pair, whether it has fewer than MAX_SLOT_CONFLICTS slot conflicts."""
+    def _same_names_and_figures(self, pairs: np.ndarray, similarity: np.ndarray,
+                                joined: _Edges) -> np.ndarray:
+        """For each verified pair, whether it stays a copy: fewer than MAX_SLOT_CONFLICTS slot
+        conflicts.
+
+        Groups are the connected parts of the kept pairs, so a pair whose two articles are
+        already connected (by ``joined`` edges or by kept pairs) cannot change them and is kept
+        unread; taking the most similar pairs first, a group of k copies is read along k - 1
+        of its k (k - 1) / 2 pairs. Only a group's reported smallest similarity can differ.
+        """
         reader = SlotReader()
         texts = self._articles
         group = self._checked_groups.get
+        parent: dict[int, int] = {}
+
+        def root(row: int) -> int:
+            while parent.get(row, row) != row:
+                parent[row] = parent.get(parent[row], parent[row])
+                row = parent[row]
+            return row
+
+        for a, b in zip(joined.left.tolist(), joined.right.tolist(), strict=True):
+            parent[root(a)] = root(b)
         keep = np.ones(len(pairs), dtype=bool)
-        for i, (a, b) in enumerate(pairs.tolist()):
+        order = np.lexsort((pairs[:, 1], pairs[:, 0], -similarity))
+        for i in order.tolist():
+            a, b = pairs[i].tolist()
+            ra, rb = root(a), root(b)
+            if ra == rb:
+                continue
             known = group(texts[a].id)
-            if known is not None and known == group(texts[b].id):
-                continue  # checked when an earlier run grouped them
-            keep[i] = (slot_conflicts(reader.read(a, texts[a].text),
-                                      reader.read(b, texts[b].text)) < MAX_SLOT_CONFLICTS)
+            if known is None or known != group(texts[b].id):  # else checked by an earlier run
+                keep[i] = (slot_conflicts(reader.read(a, texts[a].text),
+                                          reader.read(b, texts[b].text)) < MAX_SLOT_CONFLICTS)
+            if keep[i]:
+                parent[ra] = rb
         return keep
 
     def _shingle_sets(self, needed: np.ndarray, batch: ShingleBatch,
