@@ -285,14 +285,22 @@ class NearDuplicateFinder:
             return _Edges.empty(), len(pairs)
         sets = self._shingle_sets(np.unique(plausible), batch, rows)
         accept, _, similarity = verify(plausible, sets, self.threshold, self.containment)
-        if self.template_check:
-            accept[accept] = self._same_names_and_figures(plausible[accept], similarity[accept],
-                                                          joined)
+        if self.template_check and accept.any():
+            kept = plausible[accept]
+            # Each conflict puts a word in one text that the other lacks, so at least one
+            # shingle the other lacks: a pair where either text has fewer than
+            # MAX_SLOT_CONFLICTS such shingles (a cut copy, a copy with a short credit) has
+            # too few conflicts (bar a word the shingles fold together, "1,500" and "1500"),
+            # and is not read.
+            inter = sets.overlaps(kept[:, 0], kept[:, 1])
+            unique = np.minimum(sets.size_of(kept[:, 0]), sets.size_of(kept[:, 1])) - inter
+            accept[accept] = self._same_names_and_figures(
+                kept, similarity[accept], joined, unique >= MAX_SLOT_CONFLICTS)
         kept = plausible[accept]
         return _Edges(kept[:, 0], kept[:, 1], similarity[accept]), len(pairs)
 
     def _same_names_and_figures(self, pairs: np.ndarray, similarity: np.ndarray,
-                                joined: _Edges) -> np.ndarray:
+                                joined: _Edges, may_conflict: np.ndarray) -> np.ndarray:
         """For each verified pair, whether it stays a copy: fewer than MAX_SLOT_CONFLICTS slot
         conflicts.
 
@@ -300,6 +308,7 @@ class NearDuplicateFinder:
         already connected (by ``joined`` edges or by kept pairs) cannot change them and is kept
         unread; taking the most similar pairs first, a group of k copies is read along k - 1
         of its k (k - 1) / 2 pairs. Only a group's reported smallest similarity can differ.
+        Pairs not ``may_conflict`` are kept unread too.
         """
         reader = SlotReader()
         texts = self._articles
@@ -322,7 +331,8 @@ class NearDuplicateFinder:
             if ra == rb:
                 continue
             known = group(texts[a].id)
-            if known is None or known != group(texts[b].id):  # else checked by an earlier run
+            if may_conflict[i] and (known is None or known != group(texts[b].id)):
+                # (else it cannot conflict, or an earlier run checked it)
                 keep[i] = (slot_conflicts(reader.read(a, texts[a].text),
                                           reader.read(b, texts[b].text)) < MAX_SLOT_CONFLICTS)
             if keep[i]:
