@@ -529,3 +529,11 @@ def test_slot_conflicts_count_replacements_not_typos_moves_or_additions():
     assert conflicts("said Ann Lee on", "said CHICAGO AP Ann Lee on") == 0  # words added
     assert conflicts("Ann Lee and Bob Ray met", "Bob Ray and Ann Lee met") == 0  # moved
     assert conflicts("a Kavo move by Kavo", "a Rusa move by Rusa") == 1  # one name, twice
+
+
+def test_a_template_story_stays_out_of_a_group_of_copies_of_another():
+    text = template(random.Random(9))
+    acme = text.format(company="Kavolo Industries", person="Mira Tisane", amount="24")
+    bolt = text.format(company="Rusada Holdings", person="Pive Gonaru", amount="96")
+    articles = [art("acme", acme), art("acme-rerun", syndicated(acme)), art("bolt", bolt)]
+    assert grouped(find_duplicates(articles)) == {frozenset({"acme", "acme-rerun"})}
