@@ -25,8 +25,7 @@ from newsclust.dedup import (
     lsh_recall,
     verification,
 )
-from newsclust.dedup.slots import read as read_slots
-from newsclust.dedup.slots import slot_conflicts
+from newsclust.dedup.slots import Read, slot_conflicts
 from newsclust.models import Article, DupGroup
 from newsclust.shingle import fold_text, minhash_signatures, permutations, shingle_batch, tokenize
 
@@ -522,7 +521,7 @@ def test_a_copy_with_a_misspelt_name_and_a_dateline_is_still_a_copy():
 
 def test_slot_conflicts_count_replacements_not_typos_moves_or_additions():
     def conflicts(a: str, b: str) -> int:
-        return slot_conflicts(read_slots(a), read_slots(b), stop_at=99)
+        return slot_conflicts(Read(a), Read(b), stop_at=99)
 
     assert conflicts("shares of Acme Corp rose 24 pct", "shares of Bolt Inc rose 96 pct") == 2
     assert conflicts("said Jon Smtih on", "said Jon Smith on") == 0  # two letters swapped

@@ -24,7 +24,7 @@ from .banding import choose_bands
 from .fingerprinting import batches, concat, fingerprint, select
 from .index import BandIndex, DatasketchIndex
 from .slots import MAX_SLOT_CONFLICTS, SlotReader, slot_conflicts
-from .verification import ShingleSets, prefilter, verify
+from .verification import ShingleSets, pair_overlaps, prefilter, verify
 
 logger = logging.getLogger(__name__)
 
@@ -284,18 +284,18 @@ class NearDuplicateFinder:
         if len(plausible) == 0:
             return _Edges.empty(), len(pairs)
         sets = self._shingle_sets(np.unique(plausible), batch, rows)
-        accept, _, similarity = verify(plausible, sets, self.threshold, self.containment)
+        inter, size_a, size_b = overlaps = pair_overlaps(plausible, sets)
+        accept, _, similarity = verify(plausible, sets, self.threshold, self.containment,
+                                       overlaps=overlaps)
         if self.template_check and accept.any():
-            kept = plausible[accept]
             # Each conflict puts a word in one text that the other lacks, so at least one
             # shingle the other lacks: a pair where either text has fewer than
             # MAX_SLOT_CONFLICTS such shingles (a cut copy, a copy with a short credit) has
             # too few conflicts (bar a word the shingles fold together, "1,500" and "1500"),
             # and is not read.
-            inter = sets.overlaps(kept[:, 0], kept[:, 1])
-            unique = np.minimum(sets.size_of(kept[:, 0]), sets.size_of(kept[:, 1])) - inter
+            unique = (np.minimum(size_a, size_b) - inter)[accept]
             accept[accept] = self._same_names_and_figures(
-                kept, similarity[accept], joined, unique >= MAX_SLOT_CONFLICTS)
+                plausible[accept], similarity[accept], joined, unique >= MAX_SLOT_CONFLICTS)
         kept = plausible[accept]
         return _Edges(kept[:, 0], kept[:, 1], similarity[accept]), len(pairs)
 

@@ -19,9 +19,3 @@ def thread_map(fn: Callable[[T], R], items: Iterable[T], jobs: int) -> list[R]:
     with ThreadPoolExecutor(min(jobs, len(items))) as pool:
         return list(pool.map(fn, items))
 
-
-def spans(n: int, parts: int) -> list[tuple[int, int]]:
-    """``parts`` contiguous ranges covering ``range(n)`` (fewer when n is small)."""
-    parts = max(1, min(parts, n))
-    bounds = [n * k // parts for k in range(parts + 1)]
-    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]

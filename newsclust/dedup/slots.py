@@ -89,11 +89,6 @@ class Read:
         return self._words
 
 
-def read(text: str) -> Read:
-    """``text`` read for :func:`slot_conflicts`."""
-    return Read(text)
-
-
 class SlotReader:
     """Texts read once for the pairs they are in (keyed by the caller's row), the most recent
     ``size`` kept: pairs come roughly in row order, and the memory stays bounded."""

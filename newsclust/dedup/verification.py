@@ -139,12 +139,19 @@ def prefilter(pairs: np.ndarray, signatures: np.ndarray, small_bound: np.ndarray
     return keep
 
 
-def verify(pairs: np.ndarray, sets: ShingleSets, threshold: float,
-           containment: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Exact Jaccard and containment of ``pairs``; returns (accepted mask, jaccard, similarity)."""
+def pair_overlaps(pairs: np.ndarray, sets: ShingleSets
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each pair: the shingles both texts have, and each text's number of shingles."""
     left, right = pairs[:, 0], pairs[:, 1]
-    inter = sets.overlaps(left, right)
-    size_a, size_b = sets.size_of(left), sets.size_of(right)
+    return sets.overlaps(left, right), sets.size_of(left), sets.size_of(right)
+
+
+def verify(pairs: np.ndarray, sets: ShingleSets, threshold: float, containment: float, *,
+           overlaps: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact Jaccard and containment of ``pairs``; returns (accepted mask, jaccard, similarity).
+    ``overlaps``: :func:`pair_overlaps` of the pairs, when the caller has them already."""
+    inter, size_a, size_b = overlaps if overlaps is not None else pair_overlaps(pairs, sets)
     small = np.minimum(size_a, size_b)
     jaccard = inter / np.maximum(size_a + size_b - inter, 1)
     contained = inter / np.maximum(small, 1)
