@@ -23,6 +23,7 @@ from newsclust.shingle import ShingleBatch, fmix64, shingle_batch
 from .banding import choose_bands
 from .fingerprinting import batches, concat, fingerprint, select
 from .index import BandIndex, DatasketchIndex
+from .slot_screen import screen_pairs
 from .slots import MAX_SLOT_CONFLICTS, SlotReader, slot_conflicts
 from .verification import ShingleSets, pair_overlaps, prefilter, verify
 
@@ -56,6 +57,33 @@ class DedupResult:
 
     groups: list[DupGroup]
     duplicate_of: dict[str, str]  # copy id -> canonical id
+
+
+class _Components:
+    """Union-find over rows: which articles the pairs so far connect."""
+
+    def __init__(self, edges: _Edges) -> None:
+        self._parent: dict[int, int] = {}
+        for a, b in zip(edges.left.tolist(), edges.right.tolist(), strict=True):
+            self.join(a, b)
+
+    def _root(self, row: int) -> int:
+        parent = self._parent
+        while parent.get(row, row) != row:
+            parent[row] = parent.get(parent[row], parent[row])  # path halving
+            row = parent[row]
+        return row
+
+    def connected(self, a: int, b: int) -> bool:
+        return self._root(a) == self._root(b)
+
+    def join(self, a: int, b: int) -> bool:
+        """Connect a and b; False when they already were."""
+        ra, rb = self._root(a), self._root(b)
+        if ra == rb:
+            return False
+        self._parent[ra] = rb
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,35 +336,47 @@ class NearDuplicateFinder:
         already connected (by ``joined`` edges or by kept pairs) cannot change them and is kept
         unread; taking the most similar pairs first, a group of k copies is read along k - 1
         of its k (k - 1) / 2 pairs. Only a group's reported smallest similarity can differ.
-        Pairs not ``may_conflict`` are kept unread too.
+        Pairs not ``may_conflict`` are kept unread too, and so are pairs in a group an earlier
+        run checked (``checked_groups``).
+
+        The pairs to read are first screened in batches (:mod:`.slot_screen`), which clears
+        nearly all of them; only the rest are read word by word (:mod:`.slots`). Which pairs
+        get read depends on which were kept before them; the screen takes those it would read
+        if all were kept (nearly all are), and a pair outside them is read.
         """
-        reader = SlotReader()
         texts = self._articles
         group = self._checked_groups.get
-        parent: dict[int, int] = {}
+        order = np.lexsort((pairs[:, 1], pairs[:, 0], -similarity)).tolist()
+        pair_list = pairs.tolist()
 
-        def root(row: int) -> int:
-            while parent.get(row, row) != row:
-                parent[row] = parent.get(parent[row], parent[row])
-                row = parent[row]
-            return row
-
-        for a, b in zip(joined.left.tolist(), joined.right.tolist(), strict=True):
-            parent[root(a)] = root(b)
-        keep = np.ones(len(pairs), dtype=bool)
-        order = np.lexsort((pairs[:, 1], pairs[:, 0], -similarity))
-        for i in order.tolist():
-            a, b = pairs[i].tolist()
-            ra, rb = root(a), root(b)
-            if ra == rb:
-                continue
+        def needs_reading(i: int) -> bool:
+            a, b = pair_list[i]
             known = group(texts[a].id)
-            if may_conflict[i] and (known is None or known != group(texts[b].id)):
-                # (else it cannot conflict, or an earlier run checked it)
+            return bool(may_conflict[i]) and (known is None or known != group(texts[b].id))
+
+        connected = _Components(joined)
+        planned = []
+        for i in order:
+            a, b = pair_list[i]
+            if connected.join(a, b) and needs_reading(i):
+                planned.append(i)
+        screened = dict(zip(planned, screen_pairs(
+            [pair_list[i] for i in planned], lambda row: texts[row].text, MAX_SLOT_CONFLICTS),
+            strict=True))
+
+        reader = SlotReader()
+        connected = _Components(joined)
+        keep = np.ones(len(pairs), dtype=bool)
+        for i in order:
+            a, b = pair_list[i]
+            if connected.connected(a, b) or not needs_reading(i):
+                connected.join(a, b)
+                continue
+            if screened.get(i, True) is not False:
                 keep[i] = (slot_conflicts(reader.read(a, texts[a].text),
                                           reader.read(b, texts[b].text)) < MAX_SLOT_CONFLICTS)
             if keep[i]:
-                parent[ra] = rb
+                connected.join(a, b)
         return keep
 
     def _shingle_sets(self, needed: np.ndarray, batch: ShingleBatch,
