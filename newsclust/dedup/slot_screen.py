@@ -31,6 +31,8 @@ import numpy as np
 
 from newsclust.shingle import _TOKEN_BYTES, _token_hashes, fmix64
 
+from .slots import _spelling_variants
+
 _U64 = np.uint64
 
 
@@ -57,20 +59,20 @@ _TEXT_START, _TEXT_END = _U64(0x27D4EB2F165667C5), _U64(0x85EBCA77C2B2AE63)
 class ScreenedText:
     """A text's tokens and slots as 64-bit hashes.
 
-    Run ``i`` of the text has the context ``contexts[i]`` (a hash of the words before and after
-    it), the key ``keys[i]`` (a hash of the context and the run's words; a run with a word too
-    long to hash whole gets a key of its own, so that it never counts as shared) and the words
-    ``name_words[firsts[i]:ends[i]]``.
+    Each run is (context, key, first, end): a hash of the words before and after it, a hash of
+    the context and the run's words (a run with a word too long to hash whole gets a key of its
+    own, so that it never counts as shared), and its words as ``name_words[first:end]``.
+    ``word(i)`` is the text of ``name_words[i]``, folded as :mod:`.slots` folds it.
     """
 
     tokens: np.ndarray  # uint64 hashes of all tokens, in text order
     long_tokens: frozenset[int]  # hashes of tokens longer than the hashed prefix
     name_words: list[int]
-    contexts: list[int]
-    keys: list[int]
-    firsts: list[int]
-    ends: list[int]
+    runs: list[tuple[int, int, int, int]]
     key_set: frozenset[int]
+    _folded: bytes  # the folded text of the whole batch, and where each name word is in it
+    _word_starts: list[int]
+    _word_ends: list[int]
     _token_set: frozenset[int] | None = None
 
     @property
@@ -79,6 +81,9 @@ class ScreenedText:
         if self._token_set is None:
             self._token_set = frozenset(self.tokens.tolist())
         return self._token_set
+
+    def word(self, i: int) -> str:
+        return self._folded[self._word_starts[i]:self._word_ends[i]].decode("ascii")
 
 
 def _separator(match: re.Match) -> str:
@@ -125,7 +130,8 @@ def screen_texts(texts: Sequence[str]) -> list[ScreenedText | None]:
     is_word[1:-1] |= joiner[1:-1] & is_word[:-2] & is_word[2:]
     edges = np.flatnonzero(is_word[1:] != is_word[:-1]) + 1
     starts, ends = edges[0::2], edges[1::2]
-    hashes = _token_hashes(np.frombuffer(raw.lower(), dtype=np.uint8), starts, ends)
+    folded = raw.lower()
+    hashes = _token_hashes(np.frombuffer(folded, dtype=np.uint8), starts, ends)
     names = _NAME_START[original[starts]]
     too_long = (ends - starts) > _TOKEN_BYTES
 
@@ -175,64 +181,84 @@ def screen_texts(texts: Sequence[str]) -> list[ScreenedText | None]:
     # Each run's words as offsets within its text's name words.
     firsts = (np.searchsorted(named, run_first) - name_bounds[run_text]).tolist()
     run_ends = (np.searchsorted(named, run_end) - name_bounds[run_text]).tolist()
-    contexts, keys, name_bounds = context.tolist(), key.tolist(), name_bounds.tolist()
+    name_bounds = name_bounds.tolist()
+    runs = list(zip(context.tolist(), key.tolist(), firsts, run_ends, strict=True))
+    keys = key.tolist()
     named_hashes = hashes[named].tolist()
+    word_starts, word_ends = starts[named].tolist(), ends[named].tolist()
     has_long = np.bincount(token_text[too_long], minlength=len(encoded)) > 0
     for text, row in enumerate(ascii_rows):
         r0, r1 = run_bounds[text], run_bounds[text + 1]
         t0, t1 = bounds[text], bounds[text + 1]
+        n0, n1 = name_bounds[text], name_bounds[text + 1]
         out[row] = ScreenedText(
             tokens=hashes[t0:t1],
             long_tokens=(frozenset(hashes[t0:t1][too_long[t0:t1]].tolist()) if has_long[text]
                          else frozenset()),
-            name_words=named_hashes[name_bounds[text]:name_bounds[text + 1]],
-            contexts=contexts[r0:r1], keys=keys[r0:r1], firsts=firsts[r0:r1],
-            ends=run_ends[r0:r1], key_set=frozenset(keys[r0:r1]),
+            name_words=named_hashes[n0:n1], runs=runs[r0:r1], key_set=frozenset(keys[r0:r1]),
+            _folded=folded, _word_starts=word_starts[n0:n1], _word_ends=word_ends[n0:n1],
         )
     return out
 
 
 def _unshared_runs(a: ScreenedText, b: ScreenedText,
-                   skipped: set[int]) -> dict[int, list[tuple[int, int, int]]]:
-    """The runs of ``a`` that ``b`` lacks at their place, by context, bar the contexts where the
-    two share a run: (key, first, end) each."""
-    out: dict[int, list[tuple[int, int, int]]] = {}
+                   skipped: set[int]) -> dict[int, dict[int, tuple[int, int]]]:
+    """The distinct runs of ``a`` that ``b`` lacks at their place, by context, bar the contexts
+    where the two share a run: {context: {key: (first, end)}}."""
+    out: dict[int, dict[int, tuple[int, int]]] = {}
     other = b.key_set
-    for context, key, first, end in zip(a.contexts, a.keys, a.firsts, a.ends, strict=True):
+    for context, key, first, end in a.runs:
         if key not in other and context not in skipped:
-            out.setdefault(context, []).append((key, first, end))
+            out.setdefault(context, {})[key] = (first, end)
     return out
 
 
-def _lacks_a_word(words: list[int], a: ScreenedText, facing: set[int], b: ScreenedText) -> bool:
-    """Whether ``b`` lacks one of ``words`` (of ``a``); ``facing`` are words ``b`` has (those of
-    its runs at the same place: a dateline glued onto a name leaves the name there)."""
-    # A word too long to hash whole may hide another: it counts as missing.
-    return any(w in a.long_tokens or (w not in facing and w not in b.token_set) for w in words)
+def _missing_words(a: ScreenedText, run: tuple[int, int], b: ScreenedText,
+                   facing: set[int]) -> list[int]:
+    """The words of a run of ``a`` that ``b`` lacks anywhere (``facing``: words ``b`` has, those
+    of its runs at the same place, looked at first); a word too long to hash whole may hide
+    another, so it counts as missing."""
+    return [i for i in range(*run)
+            if a.name_words[i] in a.long_tokens
+            or (a.name_words[i] not in facing and a.name_words[i] not in b.token_set)]
+
+
+def _replaces(a: ScreenedText, missing: list[int], b: ScreenedText,
+              facing_run: tuple[int, int]) -> bool:
+    """Whether a missing word of ``a`` is no spelling variant of a word of the run of ``b`` it
+    faces (as slots._missing: a typo is not a replacement)."""
+    return any(a.name_words[i] in a.long_tokens
+               or not any(_spelling_variants(a.word(i), b.word(j)) for j in range(*facing_run))
+               for i in missing)
 
 
 def may_conflict(a: ScreenedText, b: ScreenedText, at_least: int) -> bool:
-    """Whether the pair can have ``at_least`` distinct slot conflicts (False: it cannot)."""
+    """Whether the pair can have ``at_least`` distinct slot conflicts (False: it cannot).
+
+    It counts the pairs of runs (one of each text, at one context) where each run has a word
+    the other text lacks and that is no spelling variant of a word of the other run: each
+    distinct conflict of :func:`.slots.slot_conflicts` is one of them.
+    """
     shared = a.key_set & b.key_set
-    skipped = {c for c, k in zip(a.contexts, a.keys, strict=True) if k in shared}
-    # Where both have a run the other lacks (cheap, and empty for most copies: a cut paragraph
-    # or an added credit line is a run without a counterpart at its place).
+    skipped = {context for context, key, _, _ in a.runs if key in shared}
     runs_a, runs_b = _unshared_runs(a, b, skipped), _unshared_runs(b, a, skipped)
     pairs = 0
+    # Where both have a run the other lacks (none for most copies: a cut paragraph or an added
+    # credit line is a run without a counterpart at its place).
     for context in runs_a.keys() & runs_b.keys():
-        at_a, at_b = runs_a[context], runs_b[context]
-        words_a = {w for _, first, end in at_a for w in a.name_words[first:end]}
-        words_b = {w for _, first, end in at_b for w in b.name_words[first:end]}
-        # Distinct runs of each side there with a word the other text lacks anywhere.
-        in_a = {k for k, first, end in at_a
-                if _lacks_a_word(a.name_words[first:end], a, words_b, b)}
-        if not in_a:
+        at_a, at_b = runs_a[context].values(), runs_b[context].values()
+        facing_a = {a.name_words[i] for run in at_a for i in range(*run)}
+        facing_b = {b.name_words[i] for run in at_b for i in range(*run)}
+        missing_a = [(run, m) for run in at_a if (m := _missing_words(a, run, b, facing_b))]
+        if not missing_a:
             continue
-        in_b = {k for k, first, end in at_b
-                if _lacks_a_word(b.name_words[first:end], b, words_a, a)}
-        pairs += len(in_a) * len(in_b)
-        if pairs >= at_least:
-            return True
+        missing_b = [(run, m) for run in at_b if (m := _missing_words(b, run, a, facing_a))]
+        for x, only_x in missing_a:
+            for y, only_y in missing_b:
+                if _replaces(a, only_x, b, y) and _replaces(b, only_y, a, x):
+                    pairs += 1
+                    if pairs >= at_least:
+                        return True
     return False
 
 
