@@ -19,6 +19,7 @@ from pathlib import Path
 from .cluster import StoryClusterer
 from .dedup import NearDuplicateFinder
 from .errors import NothingReadableError
+from .gc_pause import garbage_collection_paused
 from .ingest import ProgressCallback, load_articles, no_progress
 from .models import Article, DupGroup, Report, Story
 from .parallel import map_chunks
@@ -169,7 +170,11 @@ def run(
     paths: Iterable[Path], settings: Settings, *, progress: ProgressCallback | None = None
 ) -> Report:
     """Run the whole batch pipeline over the inputs under ``paths``."""
-    progress = progress or no_progress
+    with garbage_collection_paused():
+        return _run(paths, settings, progress or no_progress)
+
+
+def _run(paths: Iterable[Path], settings: Settings, progress: ProgressCallback) -> Report:
     timer = _Timer()
     started = time.perf_counter()
 

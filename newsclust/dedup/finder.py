@@ -5,8 +5,6 @@ The method is described in the package docstring (``newsclust.dedup``).
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import logging
 import math
 import numbers
@@ -19,6 +17,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from newsclust.gc_pause import garbage_collection_paused
 from newsclust.models import Article, DupGroup
 from newsclust.shingle import ShingleBatch, fmix64, shingle_batch
 
@@ -59,21 +58,6 @@ class DedupResult:
 
     groups: list[DupGroup]
     duplicate_of: dict[str, str]  # copy id -> canonical id
-
-
-@contextlib.contextmanager
-def _garbage_collection_paused():
-    """No cyclic garbage collection inside: the template check makes hundreds of thousands of
-    small lists, tuples and sets (none in a reference cycle, so refcounting frees them all), and
-    each collection they set off walks every object the process holds; with 100,000 articles in
-    memory that was a third of the check's time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _Components:
@@ -361,7 +345,10 @@ class NearDuplicateFinder:
         get read depends on which were kept before them; the screen takes those it would read
         if all were kept (nearly all are), and a pair outside them is read.
         """
-        with _garbage_collection_paused():
+        # (a pipeline run pauses the collector already; a finder used alone needs it too: the
+        # check makes hundreds of thousands of small objects, each counting towards the next
+        # walk of every object in memory)
+        with garbage_collection_paused():
             return self._check_slots(pairs, similarity, joined, may_conflict)
 
     def _check_slots(self, pairs: np.ndarray, similarity: np.ndarray, joined: _Edges,

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import InputError
+from ..gc_pause import garbage_collection_paused
 from ..settings import Settings
 from ..store import StoreError, StoryStore
 from .copies import find_copies, make_finder
@@ -35,7 +36,7 @@ def update(store: StoryStore, paths: Sequence[Path], settings: Settings,
     if missing:
         # In cron a missing folder is an unmounted disk or a typo: fail loudly, store nothing.
         raise InputError(f"No such file or folder: {', '.join(missing)}")
-    with store.lock(wait):
+    with store.lock(wait), garbage_collection_paused():
         checkpoint("locked")
         return _run(store, paths, settings, options, progress)
 
