@@ -343,13 +343,31 @@ _AGE_AFTER = re.compile(r",\s+\d{1,3},")
 _LOWER_WORDS = re.compile(r"\b[a-z][a-z'’\-]+\b")
 
 
+# Characters that may end the text before a sentence start (see _SENTENCE_START), besides
+# whitespace.
+_SENTENCE_MARKS = frozenset(".!?:;'\"”’)“‘(-—–•|")
+
+
 def _is_sentence_start(text: str, start: int) -> bool:
+    # Most capitalised words follow a space after a word or a comma: then none of the
+    # _SENTENCE_START alternatives can end at ``start`` (each needs a mark, a line break or the
+    # start of the text before its spaces), and the slice and regex search are not needed.
+    if start >= 2 and text[start - 1] == " ":
+        mark = text[start - 2]
+        if mark not in _SENTENCE_MARKS and not mark.isspace():
+            return False
     return bool(_SENTENCE_START.search(text[max(0, start - 4) : start]))
 
 
 class _LowerWords:
-    """The words of a text written in lower case, found only when first asked about: a text
-    whose capitalised words are all known (stop words, names) never needs them."""
+    """Which of some words a text also writes in lower case (as whole matches of _LOWER_WORDS).
+
+    A text is asked about a dozen words, most of them names that it never writes in lower
+    case: finding each with ``str.find`` and reading the lower-case word at each occurrence is
+    cheaper than listing every lower-case word of the text. The list is made (once) only when
+    an occurrence follows an apostrophe or a hyphen, where a lower-case word may have started
+    before it ("re-elect" holds "elect" but not as a word of its own).
+    """
 
     __slots__ = ("text", "words")
 
@@ -357,10 +375,27 @@ class _LowerWords:
         self.text = text
         self.words: frozenset[str] | None = None
 
-    def __contains__(self, word: str) -> bool:
-        if self.words is None:
-            self.words = frozenset(_LOWER_WORDS.findall(self.text))
-        return word in self.words
+    def among(self, asked: list[str]) -> set[str] | frozenset[str]:
+        """Those of ``asked`` that the text also writes in lower case."""
+        if self.words is not None:
+            return self.words.intersection(asked)
+        text = self.text
+        found = set()
+        for word in asked:
+            at = text.find(word)
+            while at >= 0:
+                if at and text[at - 1] in "'’-":
+                    self.words = frozenset(_LOWER_WORDS.findall(text))
+                    return self.words.intersection(asked)
+                # Any other character before it: no lower-case word runs on through it, so the
+                # one that starts here (if any; the pattern's \b looks at that character) is
+                # the one the list would have.
+                m = _LOWER_WORDS.match(text, at)
+                if m and m.end() == at + len(word):
+                    found.add(word)
+                    break
+                at = text.find(word, at + 1)
+        return found
 
 
 def _split_possessives(body: str) -> list[list[str]]:
@@ -382,11 +417,19 @@ def _split_possessives(body: str) -> list[list[str]]:
     return [g for g in groups if g]
 
 
-def _split_common_words(words: list[str], lower_words: _LowerWords, start_of_sentence: bool):
+def _word_groups(whole: str) -> list[list[str]]:
+    """The words of a capitalised match, split at possessives."""
+    # A final full stop ends the sentence, except the one of dotted initials ("the U.S.").
+    dotted = whole[-1] == "." and _DOTTED_END.search(whole)
+    return _split_possessives(whole if dotted else whole.rstrip("."))
+
+
+def _split_common_words(words: list[str], lower_words: frozenset[str], start_of_sentence: bool):
     """Split a capitalised run where a word is really a common word, keep name-like runs.
 
     A word is common when it is in the stop list or, for the first word of a sentence and for
-    title-case text, when the same word appears in lower case elsewhere in the text.
+    title-case text, when the same word appears in lower case elsewhere in the text
+    (``lower_words``: of the words :func:`_text_dependent_words` names, those the text has).
     """
     runs: list[list[str]] = [[]]
     for i, word in enumerate(words):
@@ -411,10 +454,29 @@ def _split_common_words(words: list[str], lower_words: _LowerWords, start_of_sen
     return cleaned
 
 
-@lru_cache(maxsize=100_000)
-def _kind_of_words(words: tuple[str, ...]) -> str:
-    """The kind the words alone tell ("place", "org"), or "" when the context must tell."""
-    key = name_key(" ".join(words))
+def _text_dependent_words(words: list[str], first: bool) -> str:
+    """The lower-case forms :func:`_split_common_words` may look up in the text's lower-case
+    words, space-separated: the first word's if ``first`` (it may start a sentence), and those
+    of title-case words of a long run; never stop words (always common) or words in capitals
+    (never)."""
+    asked = []
+    for i, word in enumerate(words):
+        if i == 0 and first or word.istitle() and len(words) > 4:
+            lw = word.lower().rstrip(".")
+            if lw not in _STOP_CAPS and not word.isupper():
+                asked.append(lw)
+    return " ".join(asked)
+
+
+def _words_key(words: list[str]) -> str:
+    """``name_key(" ".join(words))``, from the (cached) keys of the single words: a word's key
+    never depends on its neighbours, and words repeat far more often than whole names."""
+    return " ".join([k for k in map(name_key, words) if k])
+
+
+def _kind_of_words(words: list[str], key: str) -> str:
+    """The kind the words (and their key) alone tell ("place", "org"), or "" when the context
+    must tell."""
     if key in _PLACES or len(words) <= 2 and any(name_key(w) in _PLACES for w in words[-2:]):
         return "place"
     last = name_key(words[-1]).replace(" ", "")
@@ -425,23 +487,78 @@ def _kind_of_words(words: tuple[str, ...]) -> str:
     return ""
 
 
-def _kind(words: list[str], text: str, start: int, end: int) -> str:
-    # Cached by the words: a text names the same people and places again and again.
-    kind = _kind_of_words(tuple(words))
-    if kind:
-        return kind
-    # "Puyallup, Wash." or "Toledo, Ohio": a city before a state.
-    m = _CITY_STATE.match(text, end, end + 24)
-    if m and (m.group(1) in _STATE_ABBREVIATIONS or name_key(m.group(1)) in _PLACES):
-        return "place"
+def _shape_kind(words: list[str]) -> str:
+    """The kind the shape of the words suggests when they tell no kind themselves and no state
+    follows them: an acronym (FBI, NATO, AFP) is an org, two to four title-case words a
+    person; "" when only the words around can tell."""
     if len(words) == 1 and words[0].isupper() and 2 <= len(words[0]) <= 6:
-        return "org"  # an acronym: FBI, NATO, AFP
-    before = text[max(0, start - 24) : start].lower().split()
-    if before and before[-1].rstrip(".,") in _PERSON_CUES:
-        return "person"
-    if _AGE_AFTER.match(text, end, end + 8):
-        return "person"  # "John Smith, 23,"
+        return "org"
     if 2 <= len(words) <= 4 and all(w[:1].isupper() and not w.isupper() for w in words):
+        return "person"
+    return ""
+
+
+# The reading of a capitalised match is one flat tuple of strings: the words asked about at a
+# sentence start, the words always asked about (both as :func:`_text_dependent_words`), then
+# four strings for each name: surface, key, kind ("" when the context must tell) and the kind
+# its shape suggests. Flat, because the garbage collector untracks a tuple of strings at once,
+# while a tuple of tuples can stay tracked: a cache full of those made its full collections
+# frequent and slow.
+_ASKED_AT_START, _ASKED_ALWAYS, _NAMES = 0, 1, 2
+
+
+def _reading(groups: list[list[str]], starts: bool, lower_words: frozenset[str] | set[str],
+             at_start: str = "", always: str = "") -> tuple[str, ...]:
+    """The reading of a match's word groups, given whether it starts a sentence and which of
+    its :func:`_text_dependent_words` the text writes in lower case."""
+    runs: list[list[str]] = []
+    for group in groups:
+        runs += _split_common_words(group, lower_words, starts and not runs)
+    reading = [at_start, always]
+    for run in runs:
+        if len(run) == 1 and (len(run[0].rstrip(".")) < 2 or _is_bare_suffix(run[0])):
+            continue  # a lone initial, or "Department" left over from "Police Department"
+        key = _words_key(run)
+        if key and not key.isdigit():
+            reading += (" ".join(run), key, _kind_of_words(run, key), _shape_kind(run))
+    return tuple(reading)
+
+
+_NOTHING = ("", "")
+
+
+@lru_cache(maxsize=100_000)
+def _read_match(whole: str) -> tuple[str, ...]:
+    """The reading of a match when none of the words it asks about is a common word (the usual
+    case), as far as its own words decide it. Cached: a text names the same people and places
+    again and again."""
+    if " " not in whole and whole.lower().rstrip(".") in _STOP_CAPS:
+        return _NOTHING  # "The", "Police", "He": a third of all matches
+    groups = _word_groups(whole)
+    # Each group's first word may be read as a sentence start: the first group's, and a later
+    # one's when the groups before it gave no run.
+    at_start = " ".join(filter(None, (_text_dependent_words(g, True) for g in groups)))
+    always = " ".join(filter(None, (_text_dependent_words(g, False) for g in groups)))
+    return _reading(groups, False, frozenset(), at_start, always)
+
+
+def _context_kind(shape_kind: str, text: str, start: int, end: int) -> str:
+    """The kind of a name its words leave open, from the text around its match."""
+    # Both patterns after the match start with a comma.
+    comma = text.startswith(",", end)
+    if comma:
+        # "Puyallup, Wash." or "Toledo, Ohio": a city before a state.
+        m = _CITY_STATE.match(text, end, end + 24)
+        if m and (m.group(1) in _STATE_ABBREVIATIONS or name_key(m.group(1)) in _PLACES):
+            return "place"
+    if shape_kind:
+        return shape_kind
+    if comma and _AGE_AFTER.match(text, end, end + 8):
+        return "person"  # "John Smith, 23,"
+    # The word before: "Officer Smith", "said Smith". (The last word of the 24 characters
+    # before the match; a longer word is cut.)
+    before = text[max(0, start - 24) : start].rsplit(None, 1)
+    if before and before[-1].lower().rstrip(".,") in _PERSON_CUES:
         return "person"
     return "other"
 
@@ -454,25 +571,20 @@ def _name_entities(text: str) -> list[tuple[int, Entity]]:
     lower_words = _LowerWords(text)
     found: list[tuple[int, Entity]] = []
     for m in _SEQ.finditer(text):
-        whole = m.group(0)
-        if " " not in whole and whole.lower().rstrip(".") in _STOP_CAPS:
-            continue  # "The", "Police", "He": a third of all matches, skipped cheaply
-        starts = _is_sentence_start(text, m.start())
-        runs = []
-        # A final full stop ends the sentence, except the one of dotted initials ("the U.S.").
-        dotted = whole[-1] == "." and _DOTTED_END.search(whole)
-        body = whole if dotted else whole.rstrip(".")
-        for group in _split_possessives(body):
-            runs += _split_common_words(group, lower_words, starts and not runs)
-        for run in runs:
-            if len(run) == 1 and (len(run[0].rstrip(".")) < 2 or _is_bare_suffix(run[0])):
-                continue  # a lone initial, or "Department" left over from "Police Department"
-            surface = " ".join(run)
-            key = name_key(surface)
-            if not key or key.isdigit():
-                continue
-            kind = _kind(run, text, m.start(), m.end())
-            found.append((m.start(), Entity(surface, kind, key)))
+        reading = _read_match(m.group(0))
+        at_start, always = reading[_ASKED_AT_START], reading[_ASKED_ALWAYS]
+        if at_start or always:  # the text may make one of the words a common word
+            starts = bool(at_start) and _is_sentence_start(text, m.start())
+            asked = f"{at_start} {always}" if starts else always
+            common = lower_words.among(asked.split()) if asked else None
+            if common:  # else the usual reading stands
+                reading = _reading(_word_groups(m.group(0)), starts, common)
+        if len(reading) > _NAMES:
+            start, end = m.span()
+            for i in range(_NAMES, len(reading), 4):
+                surface, key, kind, shape_kind = reading[i : i + 4]
+                kind = kind or _context_kind(shape_kind, text, start, end)
+                found.append((start, Entity(surface, kind, key)))
     return _promote_surnames(found)
 
 
@@ -483,7 +595,9 @@ def _is_bare_suffix(word: str) -> bool:
 
 def _promote_surnames(found: list[tuple[int, Entity]]) -> list[tuple[int, Entity]]:
     """A lone word that is the last word of a person named in the same text is that person."""
-    surnames = {e.key.split()[-1] for _, e in found if e.kind == "person"}
+    surnames = {e.key.rpartition(" ")[2] for _, e in found if e.kind == "person"}
+    if not surnames:
+        return found
     return [
         (pos, Entity(e.text, "person", e.key))
         if e.kind == "other" and " " not in e.key and e.key in surnames
