@@ -24,6 +24,7 @@ enough to tell one shooting in Toledo from another in Tulsa, not a full NER syst
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ _POSSESSIVE = re.compile(r"'s?\b|\b's?$")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _DOUBLED = re.compile(r"([a-z])\1+")
 _APOSTROPHE_S = re.compile(r"'s\b")
+_FIRST_GROUP = operator.itemgetter(1)
 
 
 @lru_cache(maxsize=100_000)
@@ -69,7 +71,9 @@ def _fold_token(token: str) -> str:
     # (Mohammed/Mohamed, Phillip/Philip). Folding all of them costs a few false collisions
     # between rare distinct names, which the other evidence in a document outweighs.
     token = token.replace("y", "i").replace("oglu", "olu")
-    return _DOUBLED.sub(r"\1", token)
+    # The replacement as a C callable: a template string ("\\1") costs a Python-level call on
+    # every sub, match or not.
+    return _DOUBLED.sub(_FIRST_GROUP, token)
 
 
 @lru_cache(maxsize=200_000)
@@ -81,13 +85,15 @@ def name_key(name: str) -> str:
     >>> name_key("Sergey Lavrov") == name_key("Sergei Lavrov")
     True
     """
-    text = name.translate(_SPECIAL_LETTERS)
-    if not text.isascii():  # ASCII has nothing to decompose
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.lower()
+    if name.isascii():  # the one ASCII letter to translate is "`"; nothing to decompose
+        text = name.replace("`", "'").lower()
+    else:
+        text = unicodedata.normalize("NFKD", name.translate(_SPECIAL_LETTERS))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     if "'" in text:
         text = _APOSTROPHE_S.sub("", text).replace("'", "")
+    if text.isalnum() and text.isascii():  # one plain word (most names are)
+        return _fold_token(text)
     tokens = [_fold_token(t) for t in _NON_ALNUM.split(text) if t]
     return " ".join(tokens)
 
@@ -324,11 +330,18 @@ _YEAR_OLD = re.compile(r"[\s-](?:year|yr)s?[\s-]+old\b", re.IGNORECASE)
 _NUMBER_BEFORE = re.compile(r"(?<![\w-])(\d{1,3}|[A-Za-z]+)[\s-]*$")
 _AGE_AFTER_NAME = re.compile(rf"[{_UP}][\w'’\-]+,\s+(\d{{1,3}}),")
 _AGE_WORD = re.compile(r"\b(?:aged?|age of)\s+(\d{1,3})\b", re.IGNORECASE)
+# Case-blind patterns cannot skip ahead to a letter, and most texts have "old" and "age" in
+# them ("told", "page"): these cheap case-sensitive hints, searched in the lower-cased text,
+# find every text where _YEAR_OLD or _AGE_WORD can match (each letter of theirs matches only
+# itself in either case, but the "s" of "years" also matches the long s, which lower() keeps).
+_YEAR_OLD_HINT = re.compile(r"(?:year|yr)[sſ]?[\s-]+old")
+_AGE_WORD_HINT = re.compile(r"age(?:d| of)?\s+\d")
 _MONEY = re.compile(
     r"\$\s?(\d[\d,]*(?:\.\d+)?)(?:\s?(million|billion|thousand|trillion|[mbk]n?)\b)?",
     re.IGNORECASE,
 )
-_BLOCK = re.compile(r"(?<!\d)(\d{2,6})\s+[Bb]lock\s+of\b")
+# Digit-led like _BIG_NUMBER below: (?<!\d)(\d{2,6}) with the look-behind after the first digit.
+_BLOCK = re.compile(r"(\d(?<!\d\d)\d{1,5})\s+[Bb]lock\s+of\b")
 # Patterns that may match at any digit start with the digit, and look behind it for what must
 # not precede the number: the regex engine then jumps from digit to digit instead of trying
 # the look-behind at every character (several times faster on whole articles).
@@ -618,7 +631,7 @@ def _number_entities(text: str) -> list[tuple[int, Entity]]:
     # Cheap substring tests first: most texts have no age, block or money phrase, and each
     # pattern would otherwise scan the whole text.
     folded = text.lower()
-    for m in _YEAR_OLD.finditer(text) if "old" in folded else ():
+    for m in _YEAR_OLD.finditer(text) if _YEAR_OLD_HINT.search(folded) else ():
         start = max(0, m.start() - 12)
         before = _NUMBER_BEFORE.search(text, start, m.start())
         value = _age_value(before.group(1)) if before else None
@@ -626,7 +639,7 @@ def _number_entities(text: str) -> list[tuple[int, Entity]]:
             found.append((before.start(), Entity(text[before.start() : m.end()], "number",
                                                  f"age:{value}")))
     age_patterns = (_AGE_AFTER_NAME,) if _AGE_AFTER.search(text) else ()
-    age_patterns += (_AGE_WORD,) if "age" in folded else ()
+    age_patterns += (_AGE_WORD,) if _AGE_WORD_HINT.search(folded) else ()
     for pattern in age_patterns:
         for m in pattern.finditer(text):
             value = _age_value(m.group(1))
