@@ -467,32 +467,30 @@ def _split_common_words(words: list[str], lower_words: frozenset[str], start_of_
     return cleaned
 
 
-def _text_dependent_words(words: list[str], first: bool) -> str:
+def _text_dependent_words(groups: list[list[str]]) -> tuple[str, str]:
     """The lower-case forms :func:`_split_common_words` may look up in the text's lower-case
-    words, space-separated: the first word's if ``first`` (it may start a sentence), and those
-    of title-case words of a long run; never stop words (always common) or words in capitals
-    (never)."""
-    asked = []
-    for i, word in enumerate(words):
-        if i == 0 and first or word.istitle() and len(words) > 4:
-            lw = word.lower().rstrip(".")
-            if lw not in _STOP_CAPS and not word.isupper():
-                asked.append(lw)
-    return " ".join(asked)
+    words, each space-separated: those it looks up when the match starts a sentence (each
+    group's first word: the first group's, and a later one's when the groups before it gave no
+    run) and those it always looks up (title-case words of a long run). Never stop words
+    (always common) or words in capitals (never)."""
+    at_start, always = [], []
+    for words in groups:
+        long_run = len(words) > 4
+        for i, word in enumerate(words):
+            title = long_run and word.istitle()
+            if i == 0 or title:
+                lw = word.lower().rstrip(".")
+                if lw not in _STOP_CAPS and not word.isupper():
+                    (always if title else at_start).append(lw)
+    return " ".join(at_start), " ".join(always)
 
 
-def _words_key(words: list[str]) -> str:
-    """``name_key(" ".join(words))``, from the (cached) keys of the single words: a word's key
-    never depends on its neighbours, and words repeat far more often than whole names."""
-    return " ".join([k for k in map(name_key, words) if k])
-
-
-def _kind_of_words(words: list[str], key: str) -> str:
-    """The kind the words (and their key) alone tell ("place", "org"), or "" when the context
-    must tell."""
-    if key in _PLACES or len(words) <= 2 and any(name_key(w) in _PLACES for w in words[-2:]):
+def _kind_of_words(words: list[str], word_keys: list[str], key: str) -> str:
+    """The kind the words (with the key of each, and of all) alone tell ("place", "org"), or ""
+    when the context must tell."""
+    if key in _PLACES or len(words) <= 2 and any(k in _PLACES for k in word_keys[-2:]):
         return "place"
-    last = name_key(words[-1]).replace(" ", "")
+    last = word_keys[-1].replace(" ", "")
     if last in _PLACE_SUFFIX_KEYS or _ORDINAL_RE.match(words[0]):
         return "place"
     if last in _ORG_SUFFIX_KEYS:
@@ -529,11 +527,15 @@ def _reading(groups: list[list[str]], starts: bool, lower_words: frozenset[str] 
         runs += _split_common_words(group, lower_words, starts and not runs)
     reading = [at_start, always]
     for run in runs:
-        if len(run) == 1 and (len(run[0].rstrip(".")) < 2 or _is_bare_suffix(run[0])):
+        # A word's key never depends on its neighbours, so the key of a run is made of the
+        # (cached) keys of its words: words repeat far more often than whole names.
+        word_keys = [name_key(w) for w in run]
+        if len(run) == 1 and (len(run[0].rstrip(".")) < 2 or word_keys[0] in _SUFFIX_KEYS):
             continue  # a lone initial, or "Department" left over from "Police Department"
-        key = _words_key(run)
+        key = " ".join([k for k in word_keys if k])  # = name_key(" ".join(run))
         if key and not key.isdigit():
-            reading += (" ".join(run), key, _kind_of_words(run, key), _shape_kind(run))
+            kind = _kind_of_words(run, word_keys, key)
+            reading += (" ".join(run), key, kind, _shape_kind(run))
     return tuple(reading)
 
 
@@ -548,11 +550,7 @@ def _read_match(whole: str) -> tuple[str, ...]:
     if " " not in whole and whole.lower().rstrip(".") in _STOP_CAPS:
         return _NOTHING  # "The", "Police", "He": a third of all matches
     groups = _word_groups(whole)
-    # Each group's first word may be read as a sentence start: the first group's, and a later
-    # one's when the groups before it gave no run.
-    at_start = " ".join(filter(None, (_text_dependent_words(g, True) for g in groups)))
-    always = " ".join(filter(None, (_text_dependent_words(g, False) for g in groups)))
-    return _reading(groups, False, frozenset(), at_start, always)
+    return _reading(groups, False, frozenset(), *_text_dependent_words(groups))
 
 
 def _context_kind(shape_kind: str, text: str, start: int, end: int) -> str:
@@ -578,6 +576,7 @@ def _context_kind(shape_kind: str, text: str, start: int, end: int) -> str:
 
 _ORG_SUFFIX_KEYS = {_fold_token(s) for s in _ORG_SUFFIXES}
 _PLACE_SUFFIX_KEYS = {_fold_token(s) for s in _PLACE_SUFFIXES}
+_SUFFIX_KEYS = _ORG_SUFFIX_KEYS | _PLACE_SUFFIX_KEYS
 
 
 def _name_entities(text: str) -> list[tuple[int, Entity]]:
@@ -599,11 +598,6 @@ def _name_entities(text: str) -> list[tuple[int, Entity]]:
                 kind = kind or _context_kind(shape_kind, text, start, end)
                 found.append((start, Entity(surface, kind, key)))
     return _promote_surnames(found)
-
-
-def _is_bare_suffix(word: str) -> bool:
-    key = name_key(word)
-    return key in _ORG_SUFFIX_KEYS or key in _PLACE_SUFFIX_KEYS
 
 
 def _promote_surnames(found: list[tuple[int, Entity]]) -> list[tuple[int, Entity]]:
@@ -678,8 +672,11 @@ def extract_names(text: str) -> list[Entity]:
         return []
     if not text.isascii():  # curly quotes are not ASCII
         text = text.translate(_QUOTES)
-    found = _name_entities(text) + _route_entities(text)
-    found.sort(key=lambda item: item[0])
+    found = _name_entities(text)  # in order of their offsets
+    routes = _route_entities(text)
+    if routes:  # rare: then merge by offset
+        found += routes
+        found.sort(key=_OFFSET)
     return [e for _, e in found]
 
 
@@ -700,8 +697,11 @@ def extract_entities_at(text: str) -> list[tuple[int, Entity]]:
     if not text.isascii():  # curly quotes are not ASCII
         text = text.translate(_QUOTES)  # one character for one: the offsets stay valid
     found = _name_entities(text) + _number_entities(text)
-    found.sort(key=lambda item: item[0])
+    found.sort(key=_OFFSET)
     return found
+
+
+_OFFSET = operator.itemgetter(0)
 
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
