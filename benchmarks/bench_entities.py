@@ -63,14 +63,18 @@ def old_module(ref: str, folder: Path):
 
 
 def read_texts(path: Path) -> list[str]:
-    """Title and body of each record, as the clusterer joins them, cut at ENTITY_CHARS."""
+    """Title and body of each record (or of each article a record holds, as the pairs of
+    tgcontest do), as the clusterer joins them, cut at ENTITY_CHARS."""
     texts = []
     with path.open(encoding="utf-8") as lines:
         for line in lines:
             record = json.loads(line)
-            title = record.get("title") or ""
-            text = record.get("text") or ""
-            texts.append((f"{title}\n{text}" if title else text)[:ENTITY_CHARS])
+            articles = [record] if "text" in record else [
+                v for v in record.values() if isinstance(v, dict) and "text" in v]
+            for article in articles:
+                title = article.get("title") or ""
+                text = article.get("text") or ""
+                texts.append((f"{title}\n{text}" if title else text)[:ENTITY_CHARS])
     return texts
 
 

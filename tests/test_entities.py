@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -194,3 +195,110 @@ def test_name_pattern_matches_its_plain_reading(text):
     )
     found = [(m.start(), m.group(0)) for m in entities._SEQ.finditer(text)]
     assert found == [(m.start(), m.group(0)) for m in plain.finditer(text)]
+
+
+# --------------------------------------------------------------------------- shortcuts
+# The extractor caches the reading of each capitalised match and takes shortcuts around the
+# text-wide work; these tests hold each shortcut to the plain reading it stands for.
+
+
+def test_a_cached_reading_still_follows_its_text():
+    """The same capitalised words read differently where the text makes one a common word,
+    or where the words around tell another kind."""
+    assert [e.text for e in extract_names("Mark Smith spoke.")] == ["Mark Smith"]
+    # "mark" in lower case elsewhere: at a sentence start, "Mark" is the verb.
+    assert [e.text for e in extract_names("Mark Smith spoke. They mark it.")] == ["Smith"]
+    # Not at a sentence start, the first word stays.
+    assert [e.text for e in extract_names("Then Mark Smith spoke. They mark it.")] == [
+        "Mark Smith"]
+    kinds = [e.kind for e in extract_names("Ruiz said Hart, 23, was hit. Officer Hart said.")]
+    assert kinds == ["other", "person", "person"]
+    assert [e.kind for e in extract_names("He saw Hart.")] == ["other"]
+
+
+def test_long_title_case_runs_drop_words_the_text_writes_in_lower_case():
+    text = "Reports From The Big Northern River Valley Today. A river ran."
+    assert "River" not in " ".join(e.text for e in extract_names(text))
+    assert "River" in " ".join(e.text for e in extract_names(text.replace("river", "stream")))
+
+
+def test_a_match_reading_is_a_flat_tuple_of_strings():
+    """Cached readings must not hold containers: a cache of nested tuples stays tracked by the
+    garbage collector and made its full collections frequent."""
+    for whole in ("John Smith", "Russia's S-400", "The", "U.S. Geological Survey"):
+        assert all(type(part) is str for part in entities._read_match(whole))
+
+
+_LOWER_TEXT = st.lists(
+    st.sampled_from(["elect", "re", "el", "ect", "Elect", "'", "’", "-", " ", ".", "_", "9", "é",
+                     "x", "electe"]),
+    max_size=14,
+).map("".join)
+
+
+@given(_LOWER_TEXT, st.lists(st.sampled_from(["elect", "re-elect", "el", "ect", "x", "electe",
+                                              "elect's", "é"]), max_size=4))
+@settings(max_examples=400, deadline=None)
+def test_lower_words_among_is_the_set_of_all_lower_case_words(text, asked):
+    expected = frozenset(entities._LOWER_WORDS.findall(text)) & set(asked)
+    assert entities._LowerWords(text).among(asked) == expected
+
+
+@given(st.lists(st.sampled_from(list("aZ9 .,;:!?'\"“”‘’()-—–•|\n\t\u00a0")), max_size=12).map(
+    "".join))
+@settings(max_examples=400, deadline=None)
+def test_sentence_start_pre_check_agrees_with_the_pattern(text):
+    for start in range(len(text) + 1):
+        plain = bool(entities._SENTENCE_START.search(text[max(0, start - 4) : start]))
+        assert entities._is_sentence_start(text, start) is plain
+
+
+_NAME_WORD = st.lists(
+    st.sampled_from(list("aAyYgğİıſßŁœ’'`-.é\u0301Σσ9") + ["oglu", "'s", "ss"]), min_size=1,
+    max_size=6,
+).map("".join)
+
+
+def _plain_name_key(name: str) -> str:
+    """name_key as first written, without its shortcuts."""
+    text = name.translate(entities._SPECIAL_LETTERS)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower()
+    if "'" in text:
+        text = re.sub(r"'s\b", "", text).replace("'", "")
+    tokens = [re.sub(r"([a-z])\1+", r"\1", t.replace("y", "i").replace("oglu", "olu"))
+              for t in re.split(r"[^a-z0-9]+", text) if t]
+    return " ".join(tokens)
+
+
+@given(st.lists(_NAME_WORD, min_size=1, max_size=4))
+@settings(max_examples=500, deadline=None)
+def test_name_key_shortcuts_and_word_keys(words):
+    """name_key's fast paths give the plain result, and a run's key is its words' keys
+    joined (the extractor builds run keys that way)."""
+    name = " ".join(words)
+    assert name_key(name) == _plain_name_key(name)
+    assert name_key(name) == " ".join(k for k in map(name_key, words) if k)
+
+
+@given(st.lists(st.sampled_from(["year", "YEAR", "yr", "s", "S", "ſ", "-", " ", "old", "OLD",
+                                 "aged", "Age", "AGE", " of", "7", "12", "\n", "x"]),
+                max_size=10).map("".join))
+@settings(max_examples=500, deadline=None)
+def test_age_hints_find_every_text_the_age_patterns_match(text):
+    folded = text.lower()
+    if entities._YEAR_OLD.search(text):
+        assert entities._YEAR_OLD_HINT.search(folded)
+    if entities._AGE_WORD.search(text):
+        assert entities._AGE_WORD_HINT.search(folded)
+
+
+@given(st.lists(st.sampled_from(["1", "22", "333", "x", " ", "block", "Block", " of", "\n"]),
+                max_size=10).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_block_pattern_matches_its_plain_reading(text):
+    plain = re.compile(r"(?<!\d)(\d{2,6})\s+[Bb]lock\s+of\b")
+    assert [m.span() for m in entities._BLOCK.finditer(text)] == [
+        m.span() for m in plain.finditer(text)]
