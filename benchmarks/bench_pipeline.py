@@ -155,6 +155,8 @@ class TreeSampler(threading.Thread):
 # --- one measured run -----------------------------------------------------------------------
 
 _TIMINGS = re.compile(r"timings: (\{.*\})")
+# The clusterer's own line: "N articles, N candidate pairs, N stories (features 1.2s, ...)".
+_CLUSTER_PARTS = re.compile(r"candidate pairs, \d+ stories \((.*)\)")
 
 
 def run_measured(
@@ -206,6 +208,12 @@ def run_measured(
     found = _TIMINGS.findall(stderr)
     if found:
         result["timings"] = ast.literal_eval(found[-1])
+    parts = _CLUSTER_PARTS.findall(stderr)
+    if parts:  # where the cluster stage's time goes
+        result["cluster_parts_s"] = {
+            name: float(seconds.rstrip("s"))
+            for name, seconds in (part.split() for part in parts[-1].split(", "))
+        }
     if sampler.killed_after_s is not None:
         result["killed_over_memory_cap_mb"] = cap_mb
         result["killed_after_s"] = sampler.killed_after_s

@@ -22,7 +22,9 @@ How
    chosen on syndication-style copies of gva-dev texts (benchmarks/bench_dedup.py).
    A verified pair that puts other names or figures in the same places at two or more spots
    (``slots``: a template story, "Acme said it filed a 24 mln dlr issue" and "Bolt said it
-   filed a 96 mln dlr issue") is not a copy (``template_check``).
+   filed a 96 mln dlr issue") is not a copy (``template_check``). Texts are screened for that
+   in batches with numpy (``slot_screen``: token hashes, slots as hashes), which clears nearly
+   every pair; only the rest are read word by word.
 5. **Groups** (``finder``) are connected components of the verified pairs (transitive). Each has
    one canonical article: the most words, then the earliest date (None last), then the smallest
    id. The group's ``similarity`` is the smallest verified similarity among its joined pairs,
