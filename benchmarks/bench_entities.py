@@ -15,7 +15,8 @@ temporary file into the same process; the rounds alternate old and new so both s
 machine load. Each round starts with every ``lru_cache`` of both modules cleared, as a fresh
 worker process would. CPU seconds (``time.process_time``) are printed per round, then the
 ratio of the medians; the load average is printed with them, because CPU time still grows a
-little on a busy machine (shared caches).
+little on a busy machine (shared caches). The cyclic garbage collector is paused while timing,
+as the pipeline pauses it (``newsclust.gc_pause``); ``--collector`` leaves it running.
 
 Before timing, the outputs of both modules are compared on every text and sentence (same
 entities, same offsets, same order): the speed figures are only worth anything if the output
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import importlib.util
 import json
 import os
@@ -126,6 +128,8 @@ def main() -> None:
     parser.add_argument("--check", type=Path, action="append", default=[],
                         help="more JSONL files for the identity check (repeatable)")
     parser.add_argument("--no-timing", action="store_true", help="identity check only")
+    parser.add_argument("--collector", action="store_true",
+                        help="time with the cyclic garbage collector running")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
@@ -149,6 +153,8 @@ def main() -> None:
         print(f"CPU seconds, {args.against} vs working tree "
               f"({len(corpus_texts):,} texts, {len(corpus_sentences):,} sentences)")
         times: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
+        if not args.collector:
+            gc.disable()
         for round_no in range(args.rounds):
             # Alternate which goes first, so neither always runs on a warmer machine.
             order = (("old", old), ("new", new)) if round_no % 2 == 0 else (

@@ -620,22 +620,33 @@ def _age_value(raw: str) -> int | None:
     return value
 
 
+def _hinted(pattern: re.Pattern, hint: re.Pattern, text: str, folded: str, back: int = 0):
+    """The matches of a case-blind pattern, read only in a text where its hint is found in the
+    lower-cased text (``folded``), and from ``back`` characters before the first hint (each
+    match of the pattern starts that far before one of the hint) when the offsets of both
+    texts are the same (no character changed length in lower case)."""
+    first = hint.search(folded)
+    if first is None:
+        return ()
+    return pattern.finditer(text, max(0, first.start() - back) if len(folded) == len(text) else 0)
+
+
 def _number_entities(text: str) -> list[tuple[int, Entity]]:
     found: list[tuple[int, Entity]] = []
-    # Cheap substring tests first: most texts have no age, block or money phrase, and each
-    # pattern would otherwise scan the whole text.
+    # Cheap tests first: most texts have no age, block or money phrase, and each pattern
+    # would otherwise scan the whole text.
     folded = text.lower()
-    for m in _YEAR_OLD.finditer(text) if _YEAR_OLD_HINT.search(folded) else ():
+    for m in _hinted(_YEAR_OLD, _YEAR_OLD_HINT, text, folded, back=1):  # the space before "year"
         start = max(0, m.start() - 12)
         before = _NUMBER_BEFORE.search(text, start, m.start())
         value = _age_value(before.group(1)) if before else None
         if value is not None:
             found.append((before.start(), Entity(text[before.start() : m.end()], "number",
                                                  f"age:{value}")))
-    age_patterns = (_AGE_AFTER_NAME,) if _AGE_AFTER.search(text) else ()
-    age_patterns += (_AGE_WORD,) if _AGE_WORD_HINT.search(folded) else ()
-    for pattern in age_patterns:
-        for m in pattern.finditer(text):
+    ages = (_AGE_AFTER_NAME.finditer(text) if _AGE_AFTER.search(text) else (),
+            _hinted(_AGE_WORD, _AGE_WORD_HINT, text, folded))
+    for matches in ages:
+        for m in matches:
             value = _age_value(m.group(1))
             if value is not None:
                 found.append((m.start(), Entity(m.group(0), "number", f"age:{value}")))
@@ -671,7 +682,7 @@ def extract_names(text: str) -> list[Entity]:
     if not text:
         return []
     if not text.isascii():  # curly quotes are not ASCII
-        text = text.translate(_QUOTES)
+        text = _straight_quotes(text)
     found = _name_entities(text)  # in order of their offsets
     routes = _route_entities(text)
     if routes:  # rare: then merge by offset
@@ -695,7 +706,7 @@ def extract_entities_at(text: str) -> list[tuple[int, Entity]]:
     if not text:
         return []
     if not text.isascii():  # curly quotes are not ASCII
-        text = text.translate(_QUOTES)  # one character for one: the offsets stay valid
+        text = _straight_quotes(text)  # one character for one: the offsets stay valid
     found = _name_entities(text) + _number_entities(text)
     found.sort(key=_OFFSET)
     return found
@@ -704,7 +715,10 @@ def extract_entities_at(text: str) -> list[tuple[int, Entity]]:
 _OFFSET = operator.itemgetter(0)
 
 
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+def _straight_quotes(text: str) -> str:
+    """Curly quotes made straight. Four str.replace scans are several times faster than one
+    str.translate, which looks every character up in its table."""
+    return text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
 
 # --------------------------------------------------------------------------- dates
 
