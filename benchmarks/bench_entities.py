@@ -2,13 +2,14 @@
 
     python benchmarks/bench_entities.py                      # against main, 5 rounds
     python benchmarks/bench_entities.py --against HEAD~1 --rounds 3
-    python benchmarks/bench_entities.py --check ../shared/eval/gva-dev.jsonl   # identity only
+    python benchmarks/bench_entities.py --check ../shared/eval/gva-dev.jsonl   # more identity
 
-Two workloads, as the pipeline has them: ``extract_entities_at`` on every whole text (title and
-body, cut at the clusterer's ``ENTITY_CHARS``), as the clusterer's worker pass calls it, and
+Three workloads, as the pipeline has them: ``extract_entities_at`` on every whole text (title
+and body, cut at the clusterer's ``ENTITY_CHARS``), as the clusterer's worker pass calls it,
 ``extract_names`` on every sentence of every text (``newsclust.sentences.iter_sentences``), as
-the summarizer calls it. The corpus defaults to the 10k day corpus of ``benchmarks/corpus.py``
-(``benchmarks/data/day-10000-s0/corpus.jsonl``; made by ``make bench``, git-ignored).
+the summarizer calls it, and ``extract_dates`` on every whole text. The corpus defaults to the
+10k day corpus of ``benchmarks/corpus.py`` (``benchmarks/data/day-10000-s0/corpus.jsonl``;
+made by ``make bench``, git-ignored).
 
 The old code is ``newsclust/entities.py`` of ``--against`` (``git show``), imported from a
 temporary file into the same process; the rounds alternate old and new so both see the same
@@ -19,14 +20,15 @@ little on a busy machine (shared caches). The cyclic garbage collector is paused
 as the pipeline pauses it (``newsclust.gc_pause``); ``--collector`` leaves it running.
 
 Before timing, the outputs of both modules are compared on every text and sentence (same
-entities, same offsets, same order): the speed figures are only worth anything if the output
-is identical. ``--check FILE`` adds more JSON Lines files to that comparison (``text`` and
-``title`` fields), e.g. the evaluation sets of ``../shared/eval``.
+entities, offsets and order; same dates): the speed figures are only worth anything if the
+output is identical. ``--check FILE`` adds more JSON Lines files to that comparison (``text``
+and ``title`` fields, or records of such articles), e.g. the sets of ``../shared/eval``.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import functools
 import gc
 import importlib.util
@@ -92,22 +94,27 @@ def clear_caches(module) -> None:
 
 
 def differences(old, new_, texts: list[str], sentences: list[str]) -> tuple[int, int]:
-    """Texts whose extract_entities_at differs, sentences whose extract_names differs."""
+    """Texts whose extract_entities_at or extract_dates (without a reference date, and with
+    one) differs, sentences whose extract_names differs."""
     def same(a, b) -> bool:  # Entity classes differ between the modules: compare fields
         return [(at, e.text, e.kind, e.key) for at, e in a] == [
             (at, e.text, e.kind, e.key) for at, e in b]
 
+    reference = dt.date(2014, 6, 1)
     text_diffs = sum(
-        not same(old.extract_entities_at(t), new_.extract_entities_at(t)) for t in texts)
+        not same(old.extract_entities_at(t), new_.extract_entities_at(t))
+        or old.extract_dates(t, None) != new_.extract_dates(t, None)
+        or old.extract_dates(t, reference) != new_.extract_dates(t, reference)
+        for t in texts)
     sentence_diffs = sum(
         not same(enumerate(old.extract_names(s)), enumerate(new_.extract_names(s)))
         for s in sentences)
     return text_diffs, sentence_diffs
 
 
-def cpu_seconds(module, texts: list[str], sentences: list[str]) -> tuple[float, float]:
-    """CPU seconds of extract_entities_at over the texts and extract_names over the
-    sentences, each from cold caches."""
+def cpu_seconds(module, texts: list[str], sentences: list[str]) -> tuple[float, float, float]:
+    """CPU seconds of extract_entities_at over the texts, extract_names over the sentences
+    (each from cold caches) and extract_dates over the texts."""
     clear_caches(module)
     start = time.process_time()
     for text in texts:
@@ -117,7 +124,12 @@ def cpu_seconds(module, texts: list[str], sentences: list[str]) -> tuple[float, 
     start = time.process_time()
     for sentence in sentences:
         module.extract_names(sentence)
-    return whole, time.process_time() - start
+    names = time.process_time() - start
+    reference = dt.date(2014, 6, 1)
+    start = time.process_time()
+    for text in texts:
+        module.extract_dates(text, reference)
+    return whole, names, time.process_time() - start
 
 
 def main() -> None:
@@ -152,7 +164,7 @@ def main() -> None:
 
         print(f"CPU seconds, {args.against} vs working tree "
               f"({len(corpus_texts):,} texts, {len(corpus_sentences):,} sentences)")
-        times: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
+        times: dict[str, list[tuple[float, float, float]]] = {"old": [], "new": []}
         if not args.collector:
             gc.disable()
         for round_no in range(args.rounds):
@@ -163,9 +175,11 @@ def main() -> None:
                 times[label].append(cpu_seconds(module, corpus_texts, corpus_sentences))
             print(f"  round {round_no + 1}: "
                   + "  ".join(f"{label} texts {times[label][-1][0]:.2f} sentences "
-                              f"{times[label][-1][1]:.2f}" for label in ("old", "new"))
+                              f"{times[label][-1][1]:.2f} dates {times[label][-1][2]:.2f}"
+                              for label in ("old", "new"))
                   + f"  (load {os.getloadavg()[0]:.2f})", flush=True)
-        for index, what in enumerate(("extract_entities_at, texts", "extract_names, sentences")):
+        for index, what in enumerate(("extract_entities_at, texts", "extract_names, sentences",
+                                      "extract_dates, texts")):
             old_median = statistics.median(t[index] for t in times["old"])
             new_median = statistics.median(t[index] for t in times["new"])
             print(f"{what}: median {old_median:.2f} -> {new_median:.2f} CPU s "

@@ -743,7 +743,10 @@ _MONTH_DAY = re.compile(rf"{_MONTH_WORD}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b{_YEA
 _DAY_MONTH = re.compile(
     rf"(\d(?<!\w\d)\d?)(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD}\b\.?{_YEAR}"
 )
-_ISO_DATE = re.compile(r"(\d(?<!\w\d)\d{3})-(\d{2})-(\d{2})\b")
+# Hyphen-led: hyphens are far rarer than digits, so the regex engine has fewer candidates to
+# try. It finds the matches of (\d(?<!\w\d)\d{3})-(\d{2})-(\d{2})\b (two of which cannot
+# overlap) from their first hyphen; the year is the four digits before it.
+_ISO_DATE = re.compile(r"-(?<=\d{4}-)(?<!\w\d{4}-)(\d{2})-(\d{2})\b")
 
 
 def _resolve(year: int | None, month: int, day: int, reference: dt.date) -> dt.date | None:
@@ -789,7 +792,8 @@ def extract_dates(text: str, reference: dt.date | None) -> list[dt.date]:
         if date:
             dates.add(date)
     for m in _ISO_DATE.finditer(text):
-        date = _resolve(int(m.group(1)), int(m.group(2)), int(m.group(3)), dt.date.min)
+        year = int(text[m.start() - 4 : m.start()])
+        date = _resolve(year, int(m.group(1)), int(m.group(2)), dt.date.min)
         if date:
             dates.add(date)
     return sorted(dates)

@@ -302,3 +302,14 @@ def test_block_pattern_matches_its_plain_reading(text):
     plain = re.compile(r"(?<!\d)(\d{2,6})\s+[Bb]lock\s+of\b")
     assert [m.span() for m in entities._BLOCK.finditer(text)] == [
         m.span() for m in plain.finditer(text)]
+
+
+@given(st.lists(st.sampled_from(["2014", "12", "1", "-", "x", " ", "_", "02", "06"]),
+                max_size=10).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_iso_date_pattern_matches_its_plain_reading(text):
+    """The hyphen-led pattern finds each date the digit-led reading finds, year included."""
+    plain = re.compile(r"(\d(?<!\w\d)\d{3})-(\d{2})-(\d{2})\b")
+    found = [(m.start() - 4, text[m.start() - 4 : m.start()], *m.groups())
+             for m in entities._ISO_DATE.finditer(text)]
+    assert found == [(m.start(), *m.groups()) for m in plain.finditer(text)]
