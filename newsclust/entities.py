@@ -362,6 +362,8 @@ _SENTENCE_MARKS = frozenset(".!?:;'\"”’)“‘(-—–•|")
 
 
 def _is_sentence_start(text: str, start: int) -> bool:
+    if not start:
+        return True  # the pattern's "^" (most sentences the summarizer reads start so)
     # Most capitalised words follow a space after a word or a comma: then none of the
     # _SENTENCE_START alternatives can end at ``start`` (each needs a mark, a line break or the
     # start of the text before its spaces), and the slice and regex search are not needed.
@@ -580,7 +582,7 @@ _SUFFIX_KEYS = _ORG_SUFFIX_KEYS | _PLACE_SUFFIX_KEYS
 
 
 def _name_entities(text: str) -> list[tuple[int, Entity]]:
-    lower_words = _LowerWords(text)
+    lower_words = None  # made when first asked (many sentences never ask)
     found: list[tuple[int, Entity]] = []
     for m in _SEQ.finditer(text):
         reading = _read_match(m.group(0))
@@ -588,7 +590,10 @@ def _name_entities(text: str) -> list[tuple[int, Entity]]:
         if at_start or always:  # the text may make one of the words a common word
             starts = bool(at_start) and _is_sentence_start(text, m.start())
             asked = f"{at_start} {always}" if starts else always
-            common = lower_words.among(asked.split()) if asked else None
+            common = None
+            if asked:
+                lower_words = lower_words or _LowerWords(text)
+                common = lower_words.among(asked.split())
             if common:  # else the usual reading stands
                 reading = _reading(_word_groups(m.group(0)), starts, common)
         if len(reading) > _NAMES:
