@@ -9,13 +9,14 @@ import unicodedata
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from newsclust import sentences
 from newsclust.models import Article
 from newsclust.sentences import Sentence, content_stems, content_tokens, fold, split_sentences
+from newsclust.summary import figures as figures_module
 from newsclust.summary import selection
 from newsclust.summary.alignment import tfidf
 from newsclust.summary.figures import figures
@@ -147,6 +148,26 @@ def test_figures_say_what_they_count():
 def test_counts_of_generic_nouns_do_not_stand_alone():
     (countries,) = figures(sentence("The 2 countries agreed."))
     assert not countries.stands_alone
+
+
+_FIGURE_PIECES = [
+    "at least", "about", "approximately", "some", "up to", "US$", "$", "€", "2,500", "3.5",
+    "12", "2020", "S-400", "2020/12", "two", "Twenty", "seventeen", "often", "ten", "ſix",
+    "İki", "ıx", "percent", "%", "million", "people", "killed", "-", ",", "/", ".", "(",
+]  # fmt: skip
+
+
+_GAPS = ["", " ", "  ", "\t", "      "]
+
+
+@given(st.lists(st.tuples(st.sampled_from(_FIGURE_PIECES), st.sampled_from(_GAPS))))
+@example([("approximately", "      "), ("US$", " "), ("12", "")])
+def test_figures_are_searched_only_near_numbers_yet_all_found(pieces):
+    # The fast scan must find exactly what the pattern finds when tried at every character.
+    text = "".join(piece + gap for piece, gap in pieces)
+    fast = figures_module._figure_matches(text, figures_module._number_starts(text))
+    slow = figures_module._FIGURE.finditer(text)
+    assert [(m.span(), m.groupdict()) for m in fast] == [(m.span(), m.groupdict()) for m in slow]
 
 
 # --- text helpers ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ only between aligned sentences (see :mod:`newsclust.summary.conflicts`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from newsclust.sentences import STOPWORDS, Memo, Sentence, content_tokens, fold, stem
@@ -128,11 +129,12 @@ def figures(sentence: Sentence) -> list[Figure]:
 
 def _text_figures(text: str) -> tuple[Figure, ...]:
     """The figures of a sentence's text, as those of the first sentence of an article."""
-    if not _may_hold_figures(text):
-        return ()
+    numbers = _number_starts(text)
+    if not numbers:
+        return ()  # most sentences
     found = []
     triggers = _triggers_before(text)
-    for match in _FIGURE.finditer(text):
+    for match in _figure_matches(text, numbers):
         num = match.group("num").lower()
         before, after = text[: match.start()], text[match.end() :]
         if _date_like(match, before, after):
@@ -150,16 +152,72 @@ def _text_figures(text: str) -> tuple[Figure, ...]:
 _figures_of_text = Memo(_text_figures, 20_000)
 
 
-_DIGIT = re.compile(r"\d")
-_NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(_WORD_NUMBERS)})\b")
+def _word_trie(words: list[str]) -> str:
+    """An alternation of ``words`` as a trie ("t(?:wo|en|...)"): the regex engine then tries
+    one branch per letter instead of every word, longest words first as in _FIGURE."""
+    by_first: dict[str, list[str]] = {}
+    for word in words:
+        by_first.setdefault(word[:1], []).append(word[1:])
+    branches = []
+    for first, rests in sorted(by_first.items()):
+        longer = [rest for rest in rests if rest]
+        if not longer:
+            branches.append(first)
+            continue
+        optional = "?" if len(longer) < len(rests) else ""
+        branches.append(f"{first}(?:{_word_trie(longer)}){optional}")
+    return "|".join(branches)
 
 
-def _may_hold_figures(text: str) -> bool:
-    """A cheap test that lets most sentences skip the (slow) figure pattern: a figure needs a
-    digit or a number word. Text beyond ASCII goes to the pattern (case folding rules there)."""
-    if not text.isascii() or _DIGIT.search(text):
-        return True
-    return bool(_NUMBER_WORD.search(text.lower()))
+#: Where the number of a figure may start: a run of digits or a number word, found in
+#: lower-cased text (far faster than case-blind matching). Over-matching is harmless: every
+#: start is checked by _FIGURE itself.
+_NUMBER_START = re.compile(rf"\d+|{_word_trie(list(_WORD_NUMBERS))}")
+_ANY_CASE_NUMBER_START = re.compile(_NUMBER_START.pattern, re.IGNORECASE)
+#: Letters that case-blind matching reads as a letter of a number word ("ſix") while
+#: ``str.lower`` keeps them apart, or lower-cases to two characters ("İ").
+_CASE_ODDITIES = frozenset("İıſ")
+#: The longest qualifier _FIGURE reads before a number ("approximately").
+_LONGEST_QUALIFIER = 13
+
+
+def _number_starts(text: str) -> list[int]:
+    """Every place where a number of _FIGURE may start, in order (and maybe some more)."""
+    low = text.lower()
+    if len(low) == len(text) and (text.isascii() or _CASE_ODDITIES.isdisjoint(text)):
+        return [m.start() for m in _NUMBER_START.finditer(low)]
+    return [m.start() for m in _ANY_CASE_NUMBER_START.finditer(text)]
+
+
+def _figure_matches(text: str, numbers: list[int]) -> Iterator[re.Match]:
+    """The matches of ``_FIGURE.finditer(text)``, given the :func:`_number_starts` of text.
+
+    _FIGURE can start a match anywhere (a qualifier, a currency sign, a number), so finditer
+    tries it at every character, which cost more than all the rest of figure reading. A match
+    holds a number, though: each is searched for from a little before the next number on.
+    """
+    end = 0  # where the previous match ended
+    for number in numbers:
+        if number < end:
+            continue  # inside the previous match ("2,500")
+        match = _FIGURE.search(text, max(end, _earliest_start(text, number)))
+        if match is None:
+            return
+        yield match
+        end = match.end()
+
+
+def _earliest_start(text: str, number: int) -> int:
+    """The first character a match of _FIGURE whose number starts at ``number`` may start at.
+
+    Before the number stand at most a space, a currency ("US$"), then a run of spaces after a
+    qualifier. No qualifier, currency or space holds a digit or a number word, so that match
+    cannot start before an earlier number either.
+    """
+    start = max(0, number - 4)  # an optional space and a currency of up to three characters
+    while start > 0 and text[start - 1].isspace():
+        start -= 1
+    return max(0, start - _LONGEST_QUALIFIER)
 
 
 #: Words one of which every match of a pattern read before a number holds (in lower case).
@@ -253,7 +311,12 @@ def _noun_after(after: str) -> tuple[str, str, str]:
     words = _NEXT_WORDS.match(after)
     if not words:
         return "", "", ""
-    tokens = words.group(1).split()
+    return _counted_noun[words.group(1)]
+
+
+def _noun_of_words(words: str) -> tuple[str, str, str]:
+    """:func:`_noun_after` of the (up to four) words after a number."""
+    tokens = words.split()
     for n, word in enumerate(tokens):
         low = fold(word).rstrip("'’")
         if word[:1].isupper() or low in {"more", "other", "of", "the", "a"}:
@@ -272,3 +335,7 @@ def _noun_after(after: str) -> tuple[str, str, str]:
         shown = " ".join(tokens[: n + 1]).rstrip("'’")
         return shown, " ".join(stem(w) for w in low.split()), low
     return "", "", ""
+
+
+# Memoised: a story counts the same things again and again ("mln dlrs", "people were killed").
+_counted_noun = Memo(_noun_of_words, 20_000)
