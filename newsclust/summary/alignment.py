@@ -9,7 +9,7 @@ product, so a big story costs matrix work, not Python loops over pairs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 from scipy import sparse
@@ -69,10 +69,13 @@ def tfidf(rows: list[list[str]]) -> sparse.csr_matrix:
     The weighting of scikit-learn's ``TfidfVectorizer(sublinear_tf=True)``, without its
     per-call validation, which cost more than the arithmetic for the small matrices of a story.
     """
-    vocabulary = {token: n for n, token in enumerate(sorted({t for row in rows for t in row}))}
+    vocabulary = {token: n for n, token in enumerate(sorted(set().union(*rows)))}
     n_rows, n_terms = len(rows), len(vocabulary)
-    row_of_token = np.repeat(np.arange(n_rows, dtype=np.int64), [len(row) for row in rows])
-    term_of_token = np.fromiter((vocabulary[t] for row in rows for t in row), dtype=np.int64)
+    lengths = [len(row) for row in rows]
+    row_of_token = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
+    term_of_token = np.fromiter(
+        map(vocabulary.__getitem__, chain.from_iterable(rows)), dtype=np.int64, count=sum(lengths)
+    )
     # One cell per (row, term), sorted by row then term: the CSR layout, with its counts.
     cells, counts = np.unique(row_of_token * n_terms + term_of_token, return_counts=True)
     row_of, term_of = np.divmod(cells, n_terms)
@@ -123,13 +126,10 @@ def earliest_counterpart(docs: list[Doc], matrix: SentenceMatrix, row: int) -> i
 def _sentence_tokens(doc: Doc, s: Sentence, name_index: dict[str, int]) -> list[str]:
     # A name counts once, as its name group: "Sergey Lavrov" and "Sergei Lavrov" become the same
     # token, and a long name ("Recep Tayyip Erdogan") does not outweigh the rest of the sentence.
-    mentions = [e for e in doc.mentions[s.index] if e.text in name_index]
-    name_words = {t for e in mentions for t in _name_tokens(e.text)}
+    mentions = doc.mentions[s.index]
+    if all(e.text in name_index for e in mentions):  # (the groups of the story name them all)
+        return [*doc.unnamed[s.index], *[f"@{name_index[e.text]}" for e in mentions]]
+    mentions = [e for e in mentions if e.text in name_index]
+    name_words = {t for e in mentions for t in content_tokens(e.text)}
     tokens = [t for t in doc.stems[s.index] if t not in name_words]
     return tokens + [f"@{name_index[e.text]}" for e in mentions]
-
-
-@lru_cache(maxsize=50_000)
-def _name_tokens(name: str) -> tuple[str, ...]:
-    # Cached: a story names the same few people and places in sentence after sentence.
-    return tuple(content_tokens(name))

@@ -109,8 +109,11 @@ def group_names(docs: list[Doc]) -> tuple[list[NameGroup], dict[str, int]]:
         groups_by_root[root_of[text]].kinds[(text, kind)] = n
     for root, group in groups_by_root.items():
         spellings = members[root]
-        mentioned = {doc.order: doc for text in spellings for doc in in_docs[text]}
-        group.articles = {mentioned[order].id: order for order in sorted(mentioned)}
+        if len(spellings) == 1:  # most groups (in_docs holds its docs in story order)
+            group.articles = {doc.id: doc.order for doc in in_docs[spellings[0]]}
+        else:
+            mentioned = {doc.order: doc for text in spellings for doc in in_docs[text]}
+            group.articles = {mentioned[order].id: order for order in sorted(mentioned)}
         group.standalone = any(
             _standalone(text, words[text], kinds[text], sentences[text]) for text in spellings
         )
@@ -139,6 +142,8 @@ def _join_spellings(texts: list[str], words: dict[str, list[str]], uf: _UnionFin
         else:
             block[key] = text
     for block in blocks.values():
+        if len(block) < 2:
+            continue  # most blocks: nothing to compare
         # Near spellings have keys of as many words, each starting with the same letter and of
         # a length within one of the other's: only those pairs are worth comparing.
         shapes: dict[tuple[str, ...], list[tuple[list[int], str]]] = defaultdict(list)
@@ -249,17 +254,24 @@ def _attach_short_forms(
         # ("Metropolitano de Lisboa" is not Lisbon, "Countering America's ... Act" not America).
         if len(words[text]) > 1 and "person" in kinds[text]:
             by_last[name_key(words[text][-1])[:1]].append(text)
-    typed = {text: kinds[text] - {"other"} for text in texts}
-    for short in sorted(texts, key=lambda t: (len(words[t]), t)):
-        short_words = words[short]
-        longer = by_last.get(name_key(short_words[-1])[:1])
-        if not longer:
-            continue
+    if not by_last:
+        return  # no full name of a person for a short form to join
+    # The short forms that have longer names to compare with, shortest first (each union may
+    # change the roots the next one sees).
+    shorts = []
+    for text in texts:
+        longer = by_last.get(name_key(words[text][-1])[:1])
+        if longer:
+            shorts.append((len(words[text]), text, longer))
+    shorts.sort()
+    typed = {long: kinds[long] - {"other"} for longer in by_last.values() for long in longer}
+    for n_words, short, longer in shorts:
+        short_words, short_typed = words[short], kinds[short] - {"other"}
         roots = {
             uf.find(long)
             for long in longer
-            if len(words[long]) > len(short_words)
-            and _compatible(typed[short], typed[long])
+            if len(words[long]) > n_words
+            and _compatible(short_typed, typed[long])
             and _tokens_match(short_words, words[long])
         }
         if len(roots) == 1:
