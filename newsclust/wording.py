@@ -14,15 +14,24 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from functools import lru_cache
 
 from newsclust.sentences import content_tokens, fold
 
-__all__ = ["diff_tokens", "join_tokens", "quote_similarity", "word_diff", "word_ratio"]
+__all__ = [
+    "diff_tokens",
+    "join_tokens",
+    "quote_similarity",
+    "reaches_word_ratio",
+    "word_diff",
+    "word_ratio",
+]
 
 _TOKEN = re.compile(r"\w+(?:['’\-.]\w+)*|[^\w\s]", re.UNICODE)
-#: Tokens written without a space before them.
-_CLOSING = re.compile(r"[,.;:!?)\]”’%]")
+#: Tokens written without a space before them, and characters written without one after them.
+_CLOSING = frozenset(",.;:!?)]”’%")
+_OPENING = frozenset("(“")
 
 
 def diff_tokens(text: str) -> list[str]:
@@ -32,12 +41,16 @@ def diff_tokens(text: str) -> list[str]:
 
 def join_tokens(tokens: list[str]) -> str:
     """Join tokens with spaces, without a space before closing punctuation."""
-    out = ""
+    out = []
+    last = ""  # the last character written
     for token in tokens:
-        if out and not _CLOSING.fullmatch(token) and not out.endswith(("(", "“")):
-            out += " "
-        out += token
-    return out
+        if last and token not in _CLOSING and last not in _OPENING:
+            out.append(" ")
+            last = " "
+        if token:
+            out.append(token)
+            last = token[-1]
+    return "".join(out)
 
 
 @lru_cache(maxsize=100_000)
@@ -87,6 +100,28 @@ def word_ratio(a: str, b: str, *, floor: float = 0.0) -> float:
         if upper < floor:
             return upper
     return matcher.ratio()
+
+
+def reaches_word_ratio(a: str, b: str, floor: float) -> bool:
+    """Whether ``word_ratio(a, b) >= floor``, decided as cheaply as possible.
+
+    The bounds of ``word_ratio`` come first, without building a sequence matcher; then the
+    longest run of words in common, the first block the matcher finds, which often clears the
+    floor alone: the other blocks are searched for only when it does not.
+    """
+    wa, wb = _folded_words(a), _folded_words(b)
+    if not wa or not wb:
+        return floor <= 0.0
+    length = len(wa) + len(wb)
+    # (Ratios as difflib computes them, 2.0 * matches / length, so the comparisons are exact.)
+    if 2.0 * min(len(wa), len(wb)) / length < floor:  # real_quick_ratio
+        return False
+    if 2.0 * sum((Counter(wa) & Counter(wb)).values()) / length < floor:  # quick_ratio
+        return False
+    matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
+    if 2.0 * matcher.find_longest_match(0, len(wa), 0, len(wb)).size / length >= floor:
+        return True
+    return matcher.ratio() >= floor
 
 
 def quote_similarity(a: str, b: str, *, floor: float = 0.0) -> float:

@@ -23,7 +23,7 @@ from newsclust.summary.figures import figures
 from newsclust.summary.name_groups import group_names, occurrences
 from newsclust.summary.selection import lead_sentences
 from newsclust.summary.story import locate, read_story
-from newsclust.wording import word_ratio
+from newsclust.wording import join_tokens, reaches_word_ratio, word_ratio
 
 
 def art(id_: str, text: str, date: dt.date | None = None) -> Article:
@@ -257,3 +257,27 @@ def test_word_ratio_is_exact_above_its_floor_and_below_it_otherwise(a, b, floor)
     exact = exact if a and b else 0.0
     got = word_ratio(a, b, floor=floor)
     assert got == exact if exact >= floor else got < floor
+
+
+def _joined_one_by_one(tokens: list[str]) -> str:
+    out = ""
+    for token in tokens:
+        if out and not re.fullmatch(r"[,.;:!?)\]”’%]", token) and not out.endswith(("(", "“")):
+            out += " "
+        out += token
+    return out
+
+
+@given(st.lists(st.sampled_from(["", "a", "(", "“", ")", ",", "”", "%", "..", "b)", "(c"])))
+def test_join_tokens_spaces_words_but_not_before_closing_marks(tokens):
+    assert join_tokens(tokens) == _joined_one_by_one(tokens)
+
+
+@given(
+    st.lists(st.sampled_from(["The", "storm", "hit", "town", "near", "a", ","]), max_size=12),
+    st.lists(st.sampled_from(["the", "storm", "hit", "town", "near", "a", "."]), max_size=12),
+    st.sampled_from([0.0, 0.2, 0.45, 0.5, 2 / 3, 0.9, 1.0]),
+)
+def test_reaches_word_ratio_decides_as_the_ratio_does(a, b, floor):
+    a, b = " ".join(a), " ".join(b)
+    assert reaches_word_ratio(a, b, floor) == (word_ratio(a, b, floor=floor) >= floor)

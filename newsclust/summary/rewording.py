@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 
 from newsclust.sentences import Memo, content_tokens, fold, quotes, word_tokens
 from newsclust.summary.story import Doc, locate
-from newsclust.wording import quote_similarity, word_diff, word_ratio
+from newsclust.wording import quote_similarity, reaches_word_ratio, word_diff
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def _reworded(a: int, text_a: str, b: int, text_b: str, quote_pairs: list) -> bo
     shown by the entry of a quote they hold."""
     if _same_words(text_a, text_b):
         return False
-    if word_ratio(text_a, text_b, floor=WORDING_MIN_RATIO) < WORDING_MIN_RATIO:
+    if not reaches_word_ratio(text_a, text_b, WORDING_MIN_RATIO):
         return False
     return not any(
         qa_order == a and qb_order == b and qa in text_a and qb in text_b
@@ -111,7 +111,8 @@ def _quote_pairs(docs: list[Doc]) -> list[tuple[int, str, int, str]]:
 
 def _same_words(a: str, b: str) -> bool:
     """Equal but for case, accents and punctuation: nothing worth a diff."""
-    return _words_only[a] == _words_only[b]
+    # (Most aligned sentences are the same wire text, word for word.)
+    return a == b or _words_only[a] == _words_only[b]
 
 
 def _fold_words(text: str) -> str:
