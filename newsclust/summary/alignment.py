@@ -9,7 +9,8 @@ product, so a big story costs matrix work, not Python loops over pairs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
+from functools import lru_cache
+from itertools import chain, filterfalse
 
 import numpy as np
 from scipy import sparse
@@ -126,10 +127,16 @@ def earliest_counterpart(docs: list[Doc], matrix: SentenceMatrix, row: int) -> i
 def _sentence_tokens(doc: Doc, s: Sentence, name_index: dict[str, int]) -> list[str]:
     # A name counts once, as its name group: "Sergey Lavrov" and "Sergei Lavrov" become the same
     # token, and a long name ("Recep Tayyip Erdogan") does not outweigh the rest of the sentence.
-    mentions = doc.mentions[s.index]
-    if all(e.text in name_index for e in mentions):  # (the groups of the story name them all)
-        return [*doc.unnamed[s.index], *[f"@{name_index[e.text]}" for e in mentions]]
-    mentions = [e for e in mentions if e.text in name_index]
-    name_words = {t for e in mentions for t in content_tokens(e.text)}
-    tokens = [t for t in doc.stems[s.index] if t not in name_words]
+    stems = doc.stems[s.index]
+    mentions = [e for e in doc.mentions[s.index] if e.text in name_index]
+    if not mentions:
+        return list(stems)
+    name_words = set().union(*[_name_tokens(e.text) for e in mentions])
+    tokens = list(filterfalse(name_words.__contains__, stems))
     return tokens + [f"@{name_index[e.text]}" for e in mentions]
+
+
+@lru_cache(maxsize=50_000)
+def _name_tokens(name: str) -> tuple[str, ...]:
+    # Cached: a story names the same few people and places in sentence after sentence.
+    return tuple(content_tokens(name))

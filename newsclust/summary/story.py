@@ -16,14 +16,7 @@ from itertools import islice
 
 from newsclust.entities import Entity, extract_names
 from newsclust.models import Article
-from newsclust.sentences import (
-    Memo,
-    Sentence,
-    content_tokens,
-    iter_sentences,
-    word_stems,
-    word_tokens,
-)
+from newsclust.sentences import Memo, Sentence, iter_sentences, word_stems, word_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +33,7 @@ class Doc:
 
     ``order`` is its place in story order; rows ``offset`` to ``end`` are its sentences. For
     ``sentences[i]``: ``mentions[i]`` are the names (not the numbers) in it, ``stems[i]`` the
-    stems of its topical words, ``unnamed[i]`` those of them that are not words of a name,
-    ``n_words[i]`` its number of words.
+    stems of its topical words, ``n_words[i]`` its number of words.
     """
 
     article: Article
@@ -49,7 +41,6 @@ class Doc:
     sentences: list[Sentence]
     mentions: list[tuple[Entity, ...]]
     stems: list[tuple[str, ...]]
-    unnamed: list[tuple[str, ...]]
     n_words: list[int]
     offset: int
 
@@ -85,8 +76,7 @@ def read_story(articles: Sequence[Article]) -> list[Doc]:
                 sentences,
                 mentions=[r[0] for r in read],
                 stems=[r[1] for r in read],
-                unnamed=[r[2] for r in read],
-                n_words=[r[3] for r in read],
+                n_words=[r[2] for r in read],
                 offset=offset,
             )
         )
@@ -94,25 +84,11 @@ def read_story(articles: Sequence[Article]) -> list[Doc]:
     return docs
 
 
-def _read(sentence: str) -> tuple[tuple[Entity, ...], tuple[str, ...], tuple[str, ...], int]:
-    """The names in a sentence, the stems of its topical words, those of them outside the
-    names, and its number of words."""
+def _read(sentence: str) -> tuple[tuple[Entity, ...], tuple[str, ...], int]:
+    """The names in a sentence, the stems of its topical words and its number of words."""
     words = word_tokens(sentence)
     names = tuple(e for e in extract_names(sentence) if e.kind in _NAME_KINDS)
-    stems = tuple(word_stems(words))
-    name_words = {t for e in names for t in _name_stems[e.text]}
-    unnamed = tuple(t for t in stems if t not in name_words) if name_words else stems
-    return names, stems, unnamed, len(words)
-
-
-def _stems_of_name(name: str) -> tuple[str, ...]:
-    return tuple(content_tokens(name))
-
-
-# Memoised: a story names the same few people and places in sentence after sentence. (Tuples
-# of strings, which the garbage collector stops tracking: a list would be swept again and
-# again as long as it is kept.)
-_name_stems = Memo(_stems_of_name, 50_000)
+    return names, tuple(word_stems(words)), len(words)
 
 
 # Memoised: outlets reuse wire sentences word for word, so a story often carries the same
