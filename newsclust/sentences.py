@@ -221,8 +221,9 @@ def _quote_depth(text: str) -> int:
 def split_paragraph(paragraph: str) -> list[str]:
     """Split one paragraph into sentences (quotes that span a full stop stay whole)."""
     paragraph = " ".join(paragraph.split())
-    # An unbalanced quote would glue the whole paragraph together: then ignore quotes.
-    respect_quotes = _quote_depth(paragraph) == 0
+    # An unbalanced quote would glue the whole paragraph together: then ignore quotes. (Without
+    # an opening quote mark no part of the paragraph can be inside a quotation.)
+    respect_quotes = ('"' in paragraph or "“" in paragraph) and _quote_depth(paragraph) == 0
     pieces, start = [], 0
     for match in _BOUNDARY.finditer(paragraph):
         first_punct = match.start()

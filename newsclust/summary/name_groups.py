@@ -149,13 +149,28 @@ def _join_spellings(texts: list[str], words: dict[str, list[str]], uf: _UnionFin
         shapes: dict[tuple[str, ...], list[tuple[list[int], str]]] = defaultdict(list)
         for key, text in block.items():
             tokens = key.split()
-            shapes[tuple(t[0] for t in tokens)].append(([len(t) for t in tokens], text))
+            shapes[tuple([t[0] for t in tokens])].append(([len(t) for t in tokens], text))
         for similar in shapes.values():
-            for i, (lengths_a, a) in enumerate(similar):
-                for lengths_b, b in similar[i + 1 :]:
-                    close = all(abs(x - y) <= 1 for x, y in zip(lengths_a, lengths_b, strict=True))
-                    if close and same_name(a, b):
-                        uf.union(a, b)
+            if len(similar) > 1:
+                _join_near_spellings(similar, uf)
+
+
+def _join_near_spellings(similar: list[tuple[list[int], str]], uf: _UnionFind) -> None:
+    """Join the near spellings among keys of one shape (``similar``: word lengths, spelling).
+
+    Only keys whose first words differ in length by at most one are paired (each pair once):
+    a block of names starting with the same letter may be long, its near spellings are few.
+    """
+    by_first: dict[int, list[tuple[list[int], str]]] = defaultdict(list)
+    for entry in similar:
+        by_first[entry[0][0] if entry[0] else 0].append(entry)
+    for first, entries in by_first.items():
+        longer = by_first.get(first + 1, [])
+        for i, (lengths_a, a) in enumerate(entries):
+            for lengths_b, b in entries[i + 1 :] + longer:
+                close = all(abs(x - y) <= 1 for x, y in zip(lengths_a, lengths_b, strict=True))
+                if close and same_name(a, b):
+                    uf.union(a, b)
 
 
 def _standalone(text: str, words: list[str], kinds: set[str], sentences: list[str]) -> bool:

@@ -22,6 +22,9 @@ from newsclust.summary.story import Doc
 
 #: Within one article, sentences this similar repeat each other (the summary keeps one).
 SAME_ARTICLE_REPEAT = 0.5
+#: Shorter sentences are fragments, longer ones read badly: both are poor summary sentences.
+MIN_SUMMARY_WORDS = 6
+MAX_SUMMARY_WORDS = 60
 
 
 def scores(docs: list[Doc], matrix: SentenceMatrix) -> np.ndarray:
@@ -45,12 +48,13 @@ def scores(docs: list[Doc], matrix: SentenceMatrix) -> np.ndarray:
         if norm:
             central = matrix.vectors @ (centroid / norm)
     support = matrix.best.sum(axis=1) / (len(docs) - 1)
-    position = np.array([max(0.0, 1.0 - s.index / 8) for d in docs for s in d.sentences])
+    index = np.array([s.index for d in docs for s in d.sentences], dtype=np.float64)
+    position = np.maximum(0.0, 1.0 - index / 8)
     score = 0.45 * support + 0.35 * central + 0.2 * position
-    for doc in docs:
-        for s in doc.sentences:
-            if poor_summary_sentence(s, doc.n_words[s.index]):
-                score[doc.offset + s.index] -= 1.0
+    # (The test of poor_summary_sentence, on all rows at once.)
+    n_words = np.array([n for d in docs for n in d.n_words])
+    caption = np.array([s.caption for d in docs for s in d.sentences], dtype=bool)
+    score[caption | (n_words < MIN_SUMMARY_WORDS) | (n_words > MAX_SUMMARY_WORDS)] -= 1.0
     return score
 
 
@@ -92,7 +96,7 @@ def lead_sentences(text: str, k: int) -> list[Sentence]:
 
 def poor_summary_sentence(sentence: Sentence, n_words: int) -> bool:
     # Captions and fragments are poor summary sentences; very long ones read badly.
-    return sentence.caption or n_words < 6 or n_words > 60
+    return sentence.caption or n_words < MIN_SUMMARY_WORDS or n_words > MAX_SUMMARY_WORDS
 
 
 def _select(matrix: SentenceMatrix, score: np.ndarray, k: int) -> list[int]:
