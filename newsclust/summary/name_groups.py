@@ -18,6 +18,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from newsclust.entities import name_key, same_name
 from newsclust.sentences import STOPWORDS
@@ -121,7 +122,9 @@ def group_names(docs: list[Doc]) -> tuple[list[NameGroup], dict[str, int]]:
             _named(text, words[text], kinds[text], sentences[text]) for text in spellings
         )
         group.settle()
-    groups = sorted(groups_by_root.values(), key=lambda g: (g.name, sorted(g.texts)))
+    # A group's name is one of its spellings, and no two groups share a spelling: the names
+    # alone give the order.
+    groups = sorted(groups_by_root.values(), key=attrgetter("name"))
     index = {text: i for i, g in enumerate(groups) for text in g.texts}
     return groups, index
 
