@@ -21,6 +21,7 @@ from newsclust.sentences import content_tokens, fold
 
 __all__ = [
     "diff_tokens",
+    "folded_words",
     "join_tokens",
     "quote_similarity",
     "reaches_word_ratio",
@@ -75,8 +76,10 @@ def word_diff(a: str, b: str) -> list[dict[str, str]]:
 
 
 @lru_cache(maxsize=20_000)
-def _folded_words(text: str) -> tuple[str, ...]:
-    """Folded words of ``text``, punctuation dropped."""
+def folded_words(text: str) -> tuple[str, ...]:
+    """Folded words of ``text``, punctuation dropped: the words of ``sentences.word_tokens``
+    (a word token of :func:`diff_tokens` starts with a letter, digit or underscore, a mark
+    does not), each folded."""
     return tuple(_folded(t) for t in diff_tokens(text) if t[0].isalnum() or t[0] == "_")
 
 
@@ -91,7 +94,7 @@ def word_ratio(a: str, b: str, *, floor: float = 0.0) -> float:
     Values below ``floor`` are not needed exactly: when a cheap upper bound of the ratio is
     already below it, that bound is returned instead of running the (slow) sequence matcher.
     """
-    wa, wb = _folded_words(a), _folded_words(b)
+    wa, wb = folded_words(a), folded_words(b)
     if not wa or not wb:
         return 0.0
     matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
@@ -109,7 +112,7 @@ def reaches_word_ratio(a: str, b: str, floor: float) -> bool:
     longest run of words in common, the first block the matcher finds, which often clears the
     floor alone: the other blocks are searched for only when it does not.
     """
-    wa, wb = _folded_words(a), _folded_words(b)
+    wa, wb = folded_words(a), folded_words(b)
     if not wa or not wb:
         return floor <= 0.0
     length = len(wa) + len(wb)
@@ -138,7 +141,7 @@ def quote_similarity(a: str, b: str, *, floor: float = 0.0) -> float:
     if not shared:
         return 0.0
     jaccard = shared / len(sa | sb)
-    wa, wb = _folded_words(a), _folded_words(b)
+    wa, wb = folded_words(a), folded_words(b)
     matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
     if matcher.real_quick_ratio() <= max(jaccard, floor) or matcher.quick_ratio() <= max(
         jaccard, floor

@@ -23,7 +23,7 @@ from newsclust.summary.figures import figures
 from newsclust.summary.name_groups import group_names, occurrences
 from newsclust.summary.selection import lead_sentences
 from newsclust.summary.story import locate, read_story
-from newsclust.wording import join_tokens, reaches_word_ratio, word_ratio
+from newsclust.wording import folded_words, join_tokens, reaches_word_ratio, word_ratio
 
 
 def art(id_: str, text: str, date: dt.date | None = None) -> Article:
@@ -257,6 +257,12 @@ def test_word_ratio_is_exact_above_its_floor_and_below_it_otherwise(a, b, floor)
     exact = exact if a and b else 0.0
     got = word_ratio(a, b, floor=floor)
     assert got == exact if exact >= floor else got < floor
+
+
+@given(st.text(alphabet="AbΣσςé ̈́’'-._,1ﷺ²İ \n", max_size=40) | st.text(max_size=20))
+def test_folded_words_are_the_folded_word_tokens(text):
+    # rewording compares sentences by their folded words, read from wording.folded_words.
+    assert " ".join(folded_words(text)) == fold(" ".join(sentences.word_tokens(text)))
 
 
 def _joined_one_by_one(tokens: list[str]) -> str:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 
-from newsclust.sentences import Memo, content_tokens, fold, quotes, word_tokens
+from newsclust.sentences import Memo, content_tokens, quotes
 from newsclust.summary.story import Doc, locate
-from newsclust.wording import quote_similarity, reaches_word_ratio, word_diff
+from newsclust.wording import folded_words, quote_similarity, reaches_word_ratio, word_diff
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,9 @@ def _same_words(a: str, b: str) -> bool:
 
 
 def _fold_words(text: str) -> str:
-    return fold(" ".join(word_tokens(text)))
+    # fold(" ".join(word_tokens(text))), from the folded words the word ratio reads anyway
+    # (folding word by word is folding the whole: a space ends any context case rules see).
+    return " ".join(folded_words(text))
 
 
 # Memoised: a sentence is compared with its counterpart in each other source.
