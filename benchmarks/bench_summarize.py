@@ -217,7 +217,24 @@ def compare(args: argparse.Namespace) -> None:
             statistics.median(runs["old"][m][bucket]) / statistics.median(runs["new"][m][bucket])
             for m in ("seconds", "cpu")
         ]
-        print(f"{bucket:>13} {ratios[0]:>7.1f}x {ratios[1]:>7.1f}x")
+        print(f"{bucket:>13} {ratios[0]:>7.2f}x {ratios[1]:>7.2f}x")
+    # All stories of the corpus (not the synthetic one), round by round: the rounds alternate
+    # the two trees, so each round's totals saw about the same machine load.
+    totals = {
+        name: {
+            m: [
+                sum(run[m][b][i] for b in run["sizes"] if b != SYNTHETIC)
+                for i in range(len(run[m][SYNTHETIC]))
+            ]
+            for m in ("seconds", "cpu")
+        }
+        for name, run in runs.items()
+    }
+    ratios = [
+        statistics.median(totals["old"][m]) / statistics.median(totals["new"][m])
+        for m in ("seconds", "cpu")
+    ]
+    print(f"{'all stories':>13} {ratios[0]:>7.2f}x {ratios[1]:>7.2f}x")
 
 
 def main() -> None:
