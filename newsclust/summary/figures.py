@@ -133,7 +133,7 @@ def _text_figures(text: str) -> tuple[Figure, ...]:
     if not numbers:
         return ()  # most sentences
     found = []
-    triggers = _triggers_before(text)
+    triggers = _triggers(text)
     for match in _figure_matches(text, numbers):
         num = match.group("num").lower()
         before, after = text[: match.start()], text[match.end() :]
@@ -220,18 +220,25 @@ def _earliest_start(text: str, number: int) -> int:
     return max(0, start - _LONGEST_QUALIFIER)
 
 
-#: Words one of which every match of a pattern read before a number holds (in lower case).
+#: Words one of which every match of a pattern read around a number holds (in lower case).
 _TRIGGER_WORDS = {
     _MAGNITUDE_BEFORE: ("magnitude",),
     _MEASURES_BEFORE["death toll"]: ("toll", "kill"),
     _MEASURES_BEFORE["injured"]: ("injur", "wound"),
-}
+    _MAGNITUDE_AFTER: ("magnitude", "richter"),
+    _MEASURES_AFTER["death toll"]: (
+        "dead", "kill", "died", "death", "lives", "fatalit", "bodies", "perish",
+    ),
+    _MEASURES_AFTER["injured"]: ("injur", "wound", "hurt"),
+    _MEASURES_AFTER["missing"]: ("missing",),
+}  # fmt: skip
 
 
-def _triggers_before(text: str) -> frozenset[re.Pattern]:
-    """The patterns of _TRIGGER_WORDS that may match in ``text``: each must be searched over
-    all the text before every number, so a sentence without its words skips it. Text beyond
-    ASCII keeps all of them (case-blind matching folds more than ``str.lower`` there)."""
+def _triggers(text: str) -> frozenset[re.Pattern]:
+    """The patterns of _TRIGGER_WORDS that may match in ``text``: each is tried at every
+    number (those before it searched over all the text before), so a sentence without its
+    words skips it. Text beyond ASCII keeps all of them (case-blind matching folds more than
+    ``str.lower`` there)."""
     if not text.isascii():
         return frozenset(_TRIGGER_WORDS)
     low = text.lower()
@@ -253,14 +260,14 @@ def _classify(core, value, in_words, match, before, after, triggers) -> Figure |
         return Figure(text.strip(), value, about, label, measure, 0, in_words)
 
     magnitude_before = _MAGNITUDE_BEFORE in triggers and _MAGNITUDE_BEFORE.search(before)
-    if magnitude_before or _MAGNITUDE_AFTER.match(after):
+    if magnitude_before or _MAGNITUDE_AFTER in triggers and _MAGNITUDE_AFTER.match(after):
         return figure(f"magnitude {match.group('num')}", "magnitude", "magnitude", True)
     if match.group("cur"):
         return figure(core, "amount", "amount")
     if match.group("pct"):
         return figure(core, "percent", "percentage")
     for about, pattern in _MEASURES_AFTER.items():
-        hit = pattern.match(after)
+        hit = pattern in triggers and pattern.match(after)
         if hit:
             return figure(f"{core}{after[: hit.end()]}", about, about, True)
     shown, key, label = _noun_after(after)
