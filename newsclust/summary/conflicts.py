@@ -17,7 +17,7 @@ import re
 from newsclust.sentences import Memo
 from newsclust.summary.figures import Figure
 from newsclust.summary.name_groups import NameGroup, occurrences, qualifies_noun
-from newsclust.summary.story import Doc, locate
+from newsclust.summary.story import Doc, locator
 
 
 def conflicts(
@@ -78,12 +78,14 @@ def _aligned_conflicts(
             if not f.measure:
                 by_sentence.setdefault((order, f.sentence), []).append(f)
     groups: dict[tuple, dict] = {}
+    locate = locator(docs)
     for i, j in pairs:
-        (doc_a, sa), (doc_b, sb) = locate(docs, i), locate(docs, j)
+        (doc_a, sa), (doc_b, sb) = locate(i), locate(j)
         ids = (doc_a.id, doc_b.id)
         fa = by_sentence.get((doc_a.order, sa.index), [])
         fb = by_sentence.get((doc_b.order, sb.index), [])
-        for about in sorted({f.about for f in fa} & {f.about for f in fb}):
+        shared = {f.about for f in fa} & {f.about for f in fb} if fa and fb else ()
+        for about in sorted(shared):
             va = {f.value: f.text for f in fa if f.about == about}
             vb = {f.value: f.text for f in fb if f.about == about}
             if va.keys().isdisjoint(vb.keys()):

@@ -13,7 +13,7 @@ import logging
 from collections import Counter, defaultdict
 
 from newsclust.sentences import Memo, content_tokens, quotes
-from newsclust.summary.story import Doc, locate
+from newsclust.summary.story import Doc, locator
 from newsclust.wording import folded_words, quote_similarity, reaches_word_ratio, word_diff
 
 logger = logging.getLogger(__name__)
@@ -38,8 +38,9 @@ def wording(docs: list[Doc], pairs: list[tuple[int, int]]) -> list[dict]:
     for a, qa, b, qb in quote_pairs:
         where = next((s.index for s in docs[b].sentences if qb in s.text), len(docs[b].sentences))
         candidates.append(((a, b, where, 0), qa, qb))
+    locate = locator(docs)
     for i, j in pairs:
-        (doc_a, sa), (doc_b, sb) = locate(docs, i), locate(docs, j)
+        (doc_a, sa), (doc_b, sb) = locate(i), locate(j)
         candidates.append(((doc_a.order, doc_b.order, sb.index, 1), sa.text, sb.text))
     candidates.sort()
     entries = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -98,7 +98,17 @@ _read_sentence = Memo(_read, 20_000)
 
 def locate(docs: list[Doc], row: int) -> tuple[Doc, Sentence]:
     """The article and sentence of a row."""
-    # The last doc starting at or before the row holds it (an empty doc shares its offset with
-    # the doc after it, which comes later in the list).
-    doc = docs[bisect_right([d.offset for d in docs], row) - 1]
-    return doc, doc.sentences[row - doc.offset]
+    return locator(docs)(row)
+
+
+def locator(docs: list[Doc]) -> Callable[[int], tuple[Doc, Sentence]]:
+    """:func:`locate` for many rows of the same docs (their offsets read once)."""
+    offsets = [d.offset for d in docs]
+
+    def at(row: int) -> tuple[Doc, Sentence]:
+        # The last doc starting at or before the row holds it (an empty doc shares its offset
+        # with the doc after it, which comes later in the list).
+        doc = docs[bisect_right(offsets, row) - 1]
+        return doc, doc.sentences[row - doc.offset]
+
+    return at
