@@ -19,7 +19,16 @@ from newsclust.summary.story import Doc
 
 def story_figures(docs: list[Doc]) -> dict[int, list[Figure]]:
     """Each article's figures (by story order), in text order."""
-    return {d.order: [f for s in d.sentences for f in figures(s)] for d in docs}
+    # (:func:`figures` of each sentence, without a list for each of the many without any.)
+    by_doc = {}
+    for d in docs:
+        found: list[Figure] = []
+        for s in d.sentences:
+            in_text = _figures_of_text[s.text]
+            if in_text:
+                found += [f.at(s.index) for f in in_text] if s.index else in_text
+        by_doc[d.order] = found
+    return by_doc
 
 
 _WORD_NUMBERS = {
