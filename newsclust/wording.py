@@ -25,6 +25,7 @@ __all__ = [
     "join_tokens",
     "quote_similarity",
     "reaches_word_ratio",
+    "stem_set",
     "word_diff",
     "word_ratio",
 ]
@@ -84,7 +85,8 @@ def folded_words(text: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=20_000)
-def _stem_set(text: str) -> frozenset[str]:
+def stem_set(text: str) -> frozenset[str]:
+    """The word stems of ``text`` (``sentences.content_tokens``), as a set."""
     return frozenset(content_tokens(text))
 
 
@@ -136,7 +138,7 @@ def quote_similarity(a: str, b: str, *, floor: float = 0.0) -> float:
     (slow) sequence matcher is skipped when its cheap upper bound cannot beat the stem overlap or
     the floor.
     """
-    sa, sb = _stem_set(a), _stem_set(b)
+    sa, sb = stem_set(a), stem_set(b)
     shared = len(sa & sb)
     if not shared:
         return 0.0

@@ -12,9 +12,15 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 
-from newsclust.sentences import Memo, content_tokens, quotes
+from newsclust.sentences import Memo, quotes
 from newsclust.summary.story import Doc, locator
-from newsclust.wording import folded_words, quote_similarity, reaches_word_ratio, word_diff
+from newsclust.wording import (
+    folded_words,
+    quote_similarity,
+    reaches_word_ratio,
+    stem_set,
+    word_diff,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +83,8 @@ def _quote_pairs(docs: list[Doc]) -> list[tuple[int, str, int, str]]:
     flat = [(d.order, q) for d in docs for q in quotes(d.article.text or "")]
     if len(flat) < 2:
         return []
-    stems = [set(content_tokens(q)) for _, q in flat]
+    # (The stem sets quote_similarity reads too: wire copies of a story repeat its quotes.)
+    stems = [stem_set(q) for _, q in flat]
     quotes_with: dict[str, list[int]] = defaultdict(list)
     for i, quote_stems in enumerate(stems):
         for token in quote_stems:
